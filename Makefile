@@ -1,0 +1,66 @@
+# MFI Assistant: `make run` starts everything, `make test` checks everything (CI runs it).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(VENV)/bin/rasa
+MODEL := models/mfi.tar.gz
+# Rasa 3.6 needs Python 3.10: take it from PATH, pyenv, or the system.
+PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
+	if $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo $$p; break; fi; done)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data bot/nlu locales -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | grep -v '/lessons/')
+export TF_CPP_MIN_LOG_LEVEL := 3
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export PYTHONHASHSEED := 0
+
+.PHONY: help install run test lint validate train rasa-test pytest lock clean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+$(VENV)/.installed: requirements.lock
+	@test -n "$(PYTHON310)" || { echo "Python 3.10 is needed (Rasa 3.6 supports up to 3.10)"; exit 1; }
+	test -x $(PY) || $(PYTHON310) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip==24.0
+	$(PY) -m pip install --quiet --no-deps -r requirements.lock
+	$(PY) -m pip check
+	touch $@
+
+install: $(VENV)/.installed ## Create the virtualenv and install the locked dependencies
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name mfi --out models --num-threads 2
+	touch $@
+
+train: $(MODEL) ## Train the model (only when data, config or domain changed)
+
+run: $(MODEL) ## Start the action server, Rasa (REST on :5005) and the staff console; Ctrl-C stops all
+	$(PY) -m bot.run
+
+validate: install ## Check training data, domain and translations
+	$(RASA) data validate --max-history 5
+	$(PY) -m bot.i18n check
+
+lint: install ## ruff
+	$(VENV)/bin/ruff check bot actions tests
+	$(VENV)/bin/ruff format --check bot actions tests
+
+rasa-test: $(MODEL) ## Test stories end to end through NLU and dialogue
+	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --no-plot
+
+pytest: $(MODEL) ## Unit, integration and browser tests
+	$(PY) -m pytest -q
+
+test: install lint validate train rasa-test pytest ## Everything CI checks
+
+lock: ## Re-resolve requirements.in into requirements.lock (needs the network)
+	rm -rf .venv-lock && $(PYTHON310) -m venv .venv-lock
+	.venv-lock/bin/pip install --quiet --upgrade pip==24.0
+	.venv-lock/bin/pip install --quiet -r requirements.in
+	.venv-lock/bin/pip check
+	.venv-lock/bin/pip freeze --exclude-editable | sort > requirements.lock
+	rm -rf .venv-lock
+
+clean: ## Remove the virtualenv, models and local data
+	rm -rf $(VENV) models var results .rasa

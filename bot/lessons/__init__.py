@@ -1,0 +1,1 @@
+"""Financial-literacy lessons and quizzes: content, recommendations (see docs/lessons.md)."""

@@ -1,0 +1,1 @@
+"""Multilingual natural language generation for Rasa (see ``generator``)."""
