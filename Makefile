@@ -9,12 +9,15 @@ MODEL := models/mfi.tar.gz
 # Rasa 3.6 needs Python 3.10: take it from PATH, pyenv, or the system.
 PYTHON310 ?= $(shell for p in python3.10 $$HOME/.pyenv/versions/3.10*/bin/python3.10 /usr/local/bin/python3.10 /usr/bin/python3.10; do \
 	if $$p -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' >/dev/null 2>&1; then echo $$p; break; fi; done)
-TRAINING_INPUTS := config.yml domain.yml $(shell find data bot/nlu locales -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null | grep -v '/lessons/')
+# what the model depends on (catalogs, lexicons, lessons and the glossary are read at run time)
+TRAINING_INPUTS := config.yml domain.yml $(shell find data/nlu data/rules data/stories bot/nlu -type f \( -name '*.yml' -o -name '*.py' \) 2>/dev/null)
 export TF_CPP_MIN_LOG_LEVEL := 3
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export PYTHONHASHSEED := 0
+# Rasa's telemetry would try to reach the internet
+export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install run test lint validate train rasa-test pytest lock clean
+.PHONY: help install run test lint validate train rasa-test pytest lock clean telegram-webhook telegram-poll
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,7 +33,7 @@ $(VENV)/.installed: requirements.lock
 install: $(VENV)/.installed ## Create the virtualenv and install the locked dependencies
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name mfi --out models --num-threads 2
+	$(RASA) train --fixed-model-name mfi --out models --num-threads 2 --force
 	touch $@
 
 train: $(MODEL) ## Train the model (only when data, config or domain changed)
@@ -61,6 +64,12 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the network)
 	.venv-lock/bin/pip check
 	.venv-lock/bin/pip freeze --exclude-editable | sort > requirements.lock
 	rm -rf .venv-lock
+
+telegram-webhook: ## Register the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_WEBHOOK_URL)
+	$(PY) -m bot.channels.telegram set-webhook
+
+telegram-poll: ## Relay Telegram updates to the local Rasa of `make run` (no public URL needed)
+	$(PY) -m bot.channels.telegram poll
 
 clean: ## Remove the virtualenv, models and local data
 	rm -rf $(VENV) models var results .rasa

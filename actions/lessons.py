@@ -14,15 +14,18 @@ import datetime as dt
 import difflib
 import importlib
 import logging
+import re
 import unicodedata
 import weakref
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any, Callable, Dict, List, Sequence, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ActionExecutionRejected, ActiveLoop, FollowupAction, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from actions.common import language_of, latest_entity, payload
@@ -44,6 +47,7 @@ from bot.lessons.recommend import (
     needed_to_pass,
     recommend,
 )
+from bot.settings import get_settings
 from bot.store import lessons as store
 from bot.store.db import Base, get_engine, session_scope
 
@@ -140,6 +144,9 @@ MARK_OPEN = "▫️"
 MARK_LESSONS = "📖"
 MARK_QUIZ = "📝"
 OPTION_TEXT_SIMILARITY = 0.8
+AMOUNT_PATTERN = re.compile(r"\d[\d.,\s\u00a0\u202f]*")
+DECIMAL_PART = re.compile(r"^(.*?)[.,](\d{1,2})\s*$")
+MONEY_ONLY = re.compile(r"\{money:(\d+(?:\.\d+)?)\}")
 MIN_OPTION_FRAGMENT = 5
 
 _LESSON_TABLES = [
@@ -261,23 +268,40 @@ def choice_from(tracker: Tracker) -> str | None:
     return str(value).strip().lower() if value is not None else None
 
 
-def _budget_reader() -> Callable[[Session, str], bool | None] | None:
-    """``bot.store.budget.in_deficit(session, conversation_id)``, when the module has it."""
+def _budget_reader() -> Callable[[Session, str], bool] | None:
+    """Whether a client's latest budget is in deficit, read from ``bot.store.budget``.
+
+    None when that module (another feature) is not there.
+    """
     try:
         module = importlib.import_module("bot.store.budget")
     except ImportError:
         return None
-    reader = getattr(module, "in_deficit", None)
-    return reader if callable(reader) else None
+    latest_budget = getattr(module, "latest_budget", None)
+    if not callable(latest_budget):
+        return None
+
+    def in_deficit(session: Session, conversation_id: str) -> bool:
+        budget = latest_budget(session, conversation_id)
+        return bool(budget is not None and getattr(budget, "in_deficit", False))
+
+    return in_deficit
 
 
 def budget_in_deficit(session: Session, conversation_id: str) -> bool:
-    """Whether the client's latest budget spends more than it earns (False if unknown)."""
+    """Whether the client's latest budget spends more than it earns (False if unknown).
+
+    Read in a session of its own, so that a missing budget table cannot spoil ``session``.
+    """
     reader = _budget_reader()
     if reader is None:
         return False
     try:
-        return bool(reader(session, conversation_id))
+        with session_scope(session.get_bind()) as own:
+            return reader(own, conversation_id)
+    except SQLAlchemyError:
+        logger.debug("No budget to read for a conversation.", exc_info=True)
+        return False
     except Exception:  # noqa: BLE001 - a budget problem must not stop a lesson
         logger.exception("Could not read the budget of a conversation.")
         return False
@@ -580,6 +604,38 @@ def digit_value(text: str) -> int | None:
     return None
 
 
+def typed_amount(text: str) -> Decimal | None:
+    """The amount a reply is (``1500``, ``1,500``, ``1.500``, ``১৫০০``, ``KES 1,500.00``)."""
+    ascii_text = "".join(
+        str(unicodedata.decimal(char)) if unicodedata.decimal(char, None) is not None else char
+        for char in text
+    )
+    match = AMOUNT_PATTERN.search(ascii_text)
+    if match is None or AMOUNT_PATTERN.search(ascii_text, match.end()):
+        return None
+    number = match.group(0).strip()
+    decimals = DECIMAL_PART.match(number)
+    whole = decimals.group(1) if decimals else number
+    digits = re.sub(r"\D", "", whole)
+    if not digits:
+        return None
+    return Decimal(digits + (f".{decimals.group(2)}" if decimals else ""))
+
+
+def match_amount(text: str, raw_options: Sequence[str], currency: str) -> int | None:
+    """The 0-based option whose amount (a lone ``{money:N}``) the reply types."""
+    typed = typed_amount(text)
+    if typed is None:
+        return None
+    for index, raw in enumerate(raw_options):
+        placeholder = MONEY_ONLY.fullmatch(raw.strip())
+        if placeholder is not None:
+            amount = Decimal(placeholder.group(1)) * lesson_content.money_factor(currency)
+            if amount == typed:
+                return index
+    return None
+
+
 def match_option(text: str, options: Sequence[str]) -> int | None:
     """The 0-based option a reply names by its text (exact, a unique part, or close)."""
     reply = lesson_content.normalise(text)
@@ -754,18 +810,17 @@ def show_progress(dispatcher: CollectingDispatcher, learner: Learner, tracker: T
 # --- the actions -------------------------------------------------------------------------
 
 
-class LessonAction(Action):
-    """Base of the lesson actions: a ``Learner`` with a database session per run."""
+class LessonAction:
+    """Mixin of the lesson actions: a ``Learner`` with a database session per run.
+
+    Not an ``Action`` itself, so that the action server registers only the real actions.
+    """
 
     clock: Callable[[], dt.datetime] = staticmethod(utcnow)
 
     def learner(self, tracker: Tracker, session: Session) -> Learner:
         """The client of this run."""
         return Learner(tracker.sender_id, language_of(tracker), self.clock(), session)
-
-    def name(self) -> str:  # pragma: no cover - every subclass names itself
-        """Returns the action's name."""
-        raise NotImplementedError
 
 
 def start_events(state: FlowState | None) -> List[Dict[str, Any]]:
@@ -778,7 +833,7 @@ def start_events(state: FlowState | None) -> List[Dict[str, Any]]:
     return events
 
 
-class ActionStartLesson(LessonAction):
+class ActionStartLesson(LessonAction, Action):
     """Starts or resumes a lesson: the topic asked for, or the recommended one."""
 
     def name(self) -> str:
@@ -794,7 +849,7 @@ class ActionStartLesson(LessonAction):
         return start_events(state)
 
 
-class ActionStartQuiz(LessonAction):
+class ActionStartQuiz(LessonAction, Action):
     """Starts a quiz: the topic asked for, due reviews, or the recommended topic's quiz."""
 
     def name(self) -> str:
@@ -810,7 +865,7 @@ class ActionStartQuiz(LessonAction):
         return start_events(state)
 
 
-class ActionShowProgress(LessonAction):
+class ActionShowProgress(LessonAction, Action):
     """Shows the client's learning progress in one message."""
 
     def name(self) -> str:
@@ -846,7 +901,7 @@ def pause_events() -> List[Dict[str, Any]]:
     ]
 
 
-class ValidateLessonForm(LessonAction):
+class ValidateLessonForm(LessonAction, Action):
     """Interprets every message of a lesson or quiz (``lesson_form``)."""
 
     def name(self) -> str:
@@ -895,6 +950,9 @@ class ValidateLessonForm(LessonAction):
                 answer = number - 1
             elif command is None:
                 answer = match_option(reply, options)
+                if answer is None:
+                    raw = [option.text for option in question.options]
+                    answer = match_amount(reply, raw, get_settings().currency)
         if command is None and answer is None:
             command = lesson_content.get_commands(learner.language).command_for(reply)
         if command is None and answer is None and not quiz:

@@ -30,6 +30,7 @@ STARTUP_SECONDS = 180
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("SQLALCHEMY_SILENCE_UBER_WARNING", "1")
+os.environ["RASA_TELEMETRY_ENABLED"] = "false"  # no network beyond loopback
 
 
 def _reset_settings() -> None:

@@ -13,7 +13,8 @@ import enum
 import logging
 import random
 import time
-from typing import Any, Awaitable, Callable, Coroutine, Dict, Set, TypeVar
+from contextlib import asynccontextmanager
+from typing import Any, AsyncIterator, Awaitable, Callable, Coroutine, Dict, Set, TypeVar
 
 from bot.channels.config import RetryPolicy
 from bot.store.channels import ChannelStore
@@ -215,3 +216,32 @@ class BackgroundTasks:
             done, _ = await asyncio.wait(set(self._tasks), timeout=remaining)
             if deadline is not None and time.monotonic() >= deadline and self._tasks:
                 raise TimeoutError(f"{len(self._tasks)} background task(s) still running")
+
+
+class KeyedLocks:
+    """One lock per conversation, so its messages are handled one at a time, in order.
+
+    ``asyncio.Lock`` serves waiters first come, first served, and turns start in the
+    order the webhooks arrived. A lock is forgotten when nobody holds or awaits it.
+    """
+
+    def __init__(self) -> None:
+        self._locks: Dict[str, asyncio.Lock] = {}
+        self._users: Dict[str, int] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        """Hold the lock of ``key`` for the duration of the block."""
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._users[key] = self._users.get(key, 0) + 1
+        try:
+            async with lock:
+                yield
+        finally:
+            self._users[key] -= 1
+            if not self._users[key]:
+                del self._users[key]
+                del self._locks[key]
+
+    def __len__(self) -> int:
+        return len(self._locks)

@@ -59,6 +59,7 @@ from bot.channels.delivery import (
     BackgroundTasks,
     ChatThrottle,
     DeliveryError,
+    KeyedLocks,
     Outcome,
     deliver,
     run_sync,
@@ -158,6 +159,21 @@ def command_text(text: str) -> str:
         head = head.split("@", 1)[0]
         return f"{head} {rest}".strip()
     return text
+
+
+def _chat_of(data: Mapping[str, Any]) -> Any:
+    """Return the chat id an update belongs to (the update id when it has none)."""
+    for kind in ("message", "edited_message", "my_chat_member"):
+        chat = (data.get(kind) or {}).get("chat") or {}
+        if "id" in chat:
+            return chat["id"]
+    query = data.get("callback_query") or {}
+    chat = ((query.get("message") or {}).get("chat") or {}).get("id")
+    if chat is not None:
+        return chat
+    if (query.get("from") or {}).get("id") is not None:
+        return query["from"]["id"]
+    return f"update:{data.get('update_id')}"
 
 
 class TelegramSender:
@@ -419,7 +435,7 @@ class TelegramInput(InputChannel):
         self.store = store or ChannelStore()
         self.sender = sender or TelegramSender(self.config, self.store)
         self.tasks = BackgroundTasks()
-        self._app: Any | None = None
+        self._turns = KeyedLocks()
         if not self.config.can_verify:
             logger.warning(
                 "Telegram: TELEGRAM_BOT_TOKEN or TELEGRAM_WEBHOOK_SECRET is not set; "
@@ -487,11 +503,19 @@ class TelegramInput(InputChannel):
     ) -> None:
         """Handle one update (after the webhook has answered Telegram).
 
+        A chat's updates are handled one after the other, in the order they came.
+
         Args:
             data: the update as Telegram sent it.
             agent: the Rasa agent, for the conversation's language and texts.
             on_new_message: hands a message to Rasa.
         """
+        async with self._turns.hold(str(_chat_of(data))):
+            await self._handle_update(data, agent, on_new_message)
+
+    async def _handle_update(
+        self, data: Dict[str, Any], agent: Any | None, on_new_message: OnNewMessage
+    ) -> None:
         update = Update.de_json(data, await self.sender.bot())
         if update.my_chat_member is not None:
             await self._membership_changed(update)
@@ -694,17 +718,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not config.bot_token:
         print("Set TELEGRAM_BOT_TOKEN (from BotFather).", file=sys.stderr)
         return 2
-    if args.command == "set-webhook":
-        print(f"Webhook set: {asyncio.run(set_webhook(config, args.url))}")
-        return 0
-    if args.command == "poll":
-        print(f"Relaying Telegram updates to {args.rasa_url}; Ctrl-C stops.")
-        try:
+    try:
+        if args.command == "set-webhook":
+            print(f"Webhook set: {asyncio.run(set_webhook(config, args.url))}")
+            return 0
+        if args.command == "poll":
+            print(f"Relaying Telegram updates to {args.rasa_url}; Ctrl-C stops.")
             asyncio.run(relay_updates(config, args.rasa_url))
-        except KeyboardInterrupt:
-            pass
+            return 0
+        return asyncio.run(_webhook_command(config, args.command))
+    except KeyboardInterrupt:
         return 0
-    return asyncio.run(_webhook_command(config, args.command))
+    except (TelegramError, DeliveryError) as error:
+        print(f"Telegram refused: {error}", file=sys.stderr)
+        return 1
 
 
 async def _webhook_command(config: TelegramConfig, command: str) -> int:

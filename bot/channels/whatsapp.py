@@ -38,7 +38,14 @@ from twilio.rest import Client
 from bot.channels import WHATSAPP
 from bot.channels.config import DEFAULT_TWILIO_API, WhatsAppConfig, resolve_media_url
 from bot.channels.conversation import ConversationContext
-from bot.channels.delivery import BackgroundTasks, DeliveryError, Outcome, deliver, run_sync
+from bot.channels.delivery import (
+    BackgroundTasks,
+    DeliveryError,
+    KeyedLocks,
+    Outcome,
+    deliver,
+    run_sync,
+)
 from bot.channels.keywords import OPT_IN, OPT_OUT, keyword_action
 from bot.channels.text import choose_button, split_text
 from bot.i18n import format_number, get_language
@@ -416,8 +423,13 @@ class WhatsAppOutput(OutputChannel):
             logger.warning("Custom payload not shown on WhatsApp: %s", sorted(json_message))
 
     async def flush(self, recipient_id: str) -> Outcome:
-        """Send the collected replies of a turn and remember its last buttons."""
+        """Send the collected replies of a turn and remember its last buttons.
+
+        Later replies through this channel (a reminder Rasa scheduled in the turn) go
+        out at once.
+        """
         items, self._pending = self._pending, []
+        self.buffered = False
         return await self._send_items(recipient_id, items, remember_buttons=True)
 
     async def _send_items(
@@ -505,6 +517,7 @@ class WhatsAppInput(InputChannel):
         self.store = store or ChannelStore()
         self.sender = sender or TwilioSender(self.config, self.store)
         self.tasks = BackgroundTasks()
+        self._turns = KeyedLocks()
         self._app: Any | None = None
         if not self.config.can_verify:
             logger.warning(
@@ -567,6 +580,9 @@ class WhatsAppInput(InputChannel):
             message_id = params.get("MessageSid") or params.get("SmsSid")
             if not message_id or not params.get("From"):
                 return response.text("Missing MessageSid or From", status=400)
+            if params.get("MessageStatus") and "Body" not in params and "NumMedia" not in params:
+                # a delivery status callback sent to this URL: nothing for Rasa
+                return response.text(EMPTY_TWIML, content_type="text/xml")
             if not await run_sync(self.store.claim_message, WHATSAPP, message_id):
                 logger.info("WhatsApp webhook: %s already handled (Twilio retry)", message_id)
             else:
@@ -581,11 +597,19 @@ class WhatsAppInput(InputChannel):
     ) -> None:
         """Handle one client message (after the webhook has answered Twilio).
 
+        A client's messages are handled one after the other, in the order they came.
+
         Args:
             params: Twilio's webhook parameters (``From``, ``To``, ``Body``, media...).
             agent: the Rasa agent, for the conversation's language and texts.
             on_new_message: hands a message to Rasa.
         """
+        async with self._turns.hold(conversation_id_for(params["From"])):
+            await self._handle_inbound(params, agent, on_new_message)
+
+    async def _handle_inbound(
+        self, params: Mapping[str, str], agent: Any | None, on_new_message: OnNewMessage
+    ) -> None:
         conversation_id = conversation_id_for(params["From"])
         inbound_to = params.get("To") or None
         context = ConversationContext(agent, WHATSAPP)

@@ -139,3 +139,19 @@ async def test_drain_times_out() -> None:
     with pytest.raises(TimeoutError):
         await tasks.drain(timeout=0.05)
     task.cancel()
+
+
+async def test_keyed_locks_keep_order_per_key_and_are_forgotten() -> None:
+    from bot.channels.delivery import KeyedLocks
+
+    locks = KeyedLocks()
+    order: List[str] = []
+
+    async def turn(key: str, name: str, pause: float) -> None:
+        async with locks.hold(key):
+            await asyncio.sleep(pause)
+            order.append(name)
+
+    await asyncio.gather(turn("a", "a1", 0.1), turn("a", "a2", 0), turn("b", "b1", 0))
+    assert order == ["b1", "a1", "a2"]
+    assert len(locks) == 0

@@ -458,3 +458,32 @@ class TestHelpers:
         assert payload_for(short, store) == short
         tricky = "~looks like a token"
         assert payload_for(callback_data_for(tricky, store), store) == tricky
+
+
+async def test_a_chats_updates_are_handled_in_order(
+    telegram_api: FakeTelegramApi, store: ChannelStore, agent: FakeAgent
+) -> None:
+    bot = ScriptedBot(agent)
+
+    async def first_is_slow(message: Any) -> None:
+        if message.text == "slow":
+            await asyncio.sleep(0.5)
+        await bot(message)
+
+    channel = TelegramInput(config_for(telegram_api), store)
+    async with serve([channel], first_is_slow, agent) as served:
+        headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+        await served["telegram"].post(json=message_update(1, "slow"), headers=headers)
+        await served["telegram"].post(json=callback_update(2, "/calculate_loan"), headers=headers)
+        await served["telegram"].post(json=message_update(3, "hi", chat_id=99), headers=headers)
+        await served["telegram"].settle()
+    assert bot.texts == ["hi", "slow", "/calculate_loan"]
+
+
+async def test_command_line_reports_a_rejected_token(
+    telegram_api: FakeTelegramApi, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture
+) -> None:
+    monkeypatch.setenv("TELEGRAM_BOT_TOKEN", "999:not-the-token")
+    monkeypatch.setenv("TELEGRAM_API_BASE_URL", telegram_api.api_base_url)
+    assert await asyncio.to_thread(main, ["webhook-info"]) == 1
+    assert "Telegram refused" in capsys.readouterr().err

@@ -534,3 +534,59 @@ class TestHelpers:
     )
     def test_media_kind(self, params: Dict[str, str], expected: str | None) -> None:
         assert media_kind(params) == expected
+
+
+async def test_status_callbacks_are_acknowledged_and_ignored(
+    whatsapp: Served, twilio_api: FakeTwilioApi, bot: ScriptedBot, store: ChannelStore
+) -> None:
+    status = {
+        "MessageSid": "SM" + "f" * 32,
+        "MessageStatus": "delivered",
+        "AccountSid": ACCOUNT_SID,
+        "From": SANDBOX,
+        "To": CLIENT,
+        "ApiVersion": "2010-04-01",
+    }
+    answer = await post_signed(whatsapp, status)
+    await whatsapp.settle()
+    assert answer.status == 200
+    assert bot.messages == [] and twilio_api.messages == []
+    assert store.claim_message("whatsapp", status["MessageSid"])  # not taken for a message
+
+
+async def test_replies_after_the_turn_go_out_at_once(
+    whatsapp: Served, twilio_api: FakeTwilioApi, agent: FakeAgent, store: ChannelStore
+) -> None:
+    # Rasa keeps a turn's output channel for the reminders it schedules in that turn
+    from bot.channels.conversation import ConversationContext
+    from bot.channels.whatsapp import WhatsAppOutput
+
+    channel = whatsapp.channel
+    output = WhatsAppOutput(
+        channel.sender, ConversationContext(agent, "whatsapp"), SANDBOX, buffered=True
+    )
+    await output.send_response(CLIENT, {"text": "Turn reply"})
+    assert twilio_api.messages == []
+    await output.flush(CLIENT)
+    await output.send_response(CLIENT, {"text": "Reminder: your installment is due"})
+    assert twilio_api.bodies() == ["Turn reply", "Reminder: your installment is due"]
+
+
+async def test_a_clients_messages_are_handled_in_order(
+    twilio_api: FakeTwilioApi, store: ChannelStore, agent: FakeAgent
+) -> None:
+    bot = ScriptedBot(agent)
+
+    async def first_is_slow(message: Any) -> None:
+        if message.text == "slow":
+            await asyncio.sleep(0.5)
+        await bot(message)
+
+    channel = WhatsAppInput(config_for(twilio_api), store)
+    async with serve([channel], first_is_slow, agent) as served:
+        await post_signed(served["whatsapp"], inbound("slow"))
+        await post_signed(served["whatsapp"], inbound("hi"))
+        await post_signed(served["whatsapp"], inbound("other", sender="whatsapp:+254700000005"))
+        await served["whatsapp"].settle()
+    assert bot.texts == ["other", "slow", "hi"]  # another client is not held up
+    assert twilio_api.bodies(CLIENT) == ["got: slow", "Hello! How can I help?"]

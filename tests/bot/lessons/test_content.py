@@ -101,6 +101,18 @@ def test_whole_content_check_agrees() -> None:
     assert check_all() == []
 
 
+def test_topic_links_name_real_intents_and_glossary_concepts() -> None:
+    from bot.lessons.content import topics
+
+    domain = yaml.safe_load((content.PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
+    glossary_file = content.PROJECT_ROOT / "data" / "glossary" / "en.yml"
+    glossary = yaml.safe_load(glossary_file.read_text(encoding="utf-8"))["terms"]
+    for info in topics():
+        assert info.intents <= set(domain["intents"]), info
+        assert info.entities <= set(domain["entities"]), info
+        assert info.concepts <= set(glossary), info
+
+
 # --- the format check, on broken copies of the English source ---------------------------
 
 

@@ -1,0 +1,108 @@
+"""The REST channel, with its input checked before it reaches Rasa.
+
+Rasa's own REST channel passes whatever it receives to the NLU: a JSON list, a missing or
+non-text ``message`` end in an exception that it logs and answers with an empty list, so
+the client hears nothing. This one answers such requests with a 400 and a JSON reason,
+and hands every well-formed message (even an empty text, which the NLU answers with a
+clear "please type your question") to Rasa as before. The webhook stays
+``/webhooks/rest/webhook``.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from asyncio import CancelledError
+from typing import Any, Awaitable, Callable, Dict, Optional, Text
+
+from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
+from rasa.core.channels.rest import RestInput as RasaRestInput
+from sanic import Blueprint, response
+from sanic.request import Request
+from sanic.response import HTTPResponse
+
+logger = logging.getLogger(__name__)
+
+MAX_SENDER_CHARS = 255
+MAX_MESSAGE_CHARS = 20_000
+DEFAULT_SENDER = "default"
+
+
+class RequestError(ValueError):
+    """A request that cannot be handled, with the reason given to the caller."""
+
+
+def parse_body(raw: bytes) -> Dict[str, Any]:
+    """Returns the checked JSON body of a REST message request.
+
+    Raises:
+        RequestError: the body is not a JSON object with a text ``message`` and an
+            optional text ``sender`` of reasonable size.
+    """
+    try:
+        body = json.loads(raw or b"")
+    except (ValueError, UnicodeDecodeError) as error:
+        raise RequestError("the body must be JSON") from error
+    if not isinstance(body, dict):
+        raise RequestError("the body must be a JSON object")
+    message = body.get("message")
+    if not isinstance(message, str):
+        raise RequestError("'message' must be a string")
+    if len(message) > MAX_MESSAGE_CHARS:
+        raise RequestError(f"'message' must be at most {MAX_MESSAGE_CHARS} characters")
+    sender = body.get("sender", DEFAULT_SENDER)
+    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
+        raise RequestError(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS}")
+    metadata = body.get("metadata")
+    if metadata is not None and not isinstance(metadata, dict):
+        raise RequestError("'metadata' must be a JSON object")
+    return {"message": message, "sender": sender, "metadata": metadata}
+
+
+class RestInput(RasaRestInput):
+    """Rasa's REST channel, answering malformed requests with a 400."""
+
+    @classmethod
+    def name(cls) -> Text:
+        """The channel's name: the webhook is ``/webhooks/rest/webhook``."""
+        return "rest"
+
+    def blueprint(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Blueprint:
+        """The REST webhook: checks the request, then runs the turn as Rasa's does."""
+        webhook = Blueprint("checked_rest_webhook", url_prefix="/webhooks/rest")
+
+        @webhook.route("/", methods=["GET"])
+        async def health(_: Request) -> HTTPResponse:
+            return response.json({"status": "ok"})
+
+        @webhook.route("/webhook", methods=["POST"])
+        async def receive(request: Request) -> HTTPResponse:
+            try:
+                body = parse_body(request.body)
+            except RequestError as error:
+                return response.json({"error": str(error)}, status=400)
+            collector = CollectingOutputChannel()
+            message = UserMessage(
+                body["message"],
+                collector,
+                body["sender"],
+                input_channel=self.name(),
+                metadata=body["metadata"],
+            )
+            try:
+                await on_new_message(message)
+            except CancelledError:
+                logger.error("The turn of %s timed out.", body["sender"])
+            except Exception:  # the client gets what was said so far, never a trace
+                logger.exception("The turn of %s failed.", body["sender"])
+            return response.json(collector.messages)
+
+        return webhook
+
+    def get_metadata(self, request: Request) -> Optional[Dict[Text, Any]]:
+        """The ``metadata`` object of the request, if any."""
+        body = request.json if isinstance(request.json, dict) else {}
+        metadata = body.get("metadata")
+        return metadata if isinstance(metadata, dict) else None
