@@ -524,6 +524,9 @@ def start(
     if topic:
         number = _as_int(choice, 0) if choice and choice.isdigit() else 0
         return begin_lesson(dispatcher, learner, topic, number - 1 if number else None)
+    if choice is not None and _is_resumable(state, state.mode != MODE_LESSON):
+        # a button of a paused lesson or quiz: continue it
+        want_quiz = state.mode != MODE_LESSON
     if _is_resumable(state, want_quiz):
         if state.mode == MODE_LESSON and choice == NEXT:
             return advance_lesson(dispatcher, learner, state, tracker)

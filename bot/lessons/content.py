@@ -17,6 +17,7 @@ files: no code changes.
 
 from __future__ import annotations
 
+import logging
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,6 +31,8 @@ import yaml
 from bot.i18n.formatting import format_money, format_number, format_percent
 from bot.i18n.languages import language_codes
 from bot.settings import PROJECT_ROOT, get_settings
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_LESSONS_DIR = PROJECT_ROOT / "data" / "lessons"
 TOPICS_FILE = "_topics.yml"
@@ -635,14 +638,23 @@ def load_topic(topic: str, language: str, path: Path | None = None) -> TopicCont
     return _load_topic(lessons_dir(path), topic, language)
 
 
-def get_topic(topic: str, language: str, path: Path | None = None) -> TopicContent:
-    """One topic in the client's language, or in English when that file is not usable."""
+@lru_cache(maxsize=128)
+def _usable_topic(folder: Path, topic: str, language: str) -> TopicContent:
     try:
-        return load_topic(topic, language, path)
-    except ContentError:
+        return _load_topic(folder, topic, language)
+    except ContentError as error:
         if language == SOURCE_LANGUAGE:
             raise
-        return load_topic(topic, SOURCE_LANGUAGE, path)
+        logger.warning("Lesson topic %s in English for %s: %s", topic, language, error)
+        return _load_topic(folder, topic, SOURCE_LANGUAGE)
+
+
+def get_topic(topic: str, language: str, path: Path | None = None) -> TopicContent:
+    """One topic in the client's language, or in English when that file is not usable.
+
+    The choice is made once per process (logged); ``clear_cache`` forgets it.
+    """
+    return _usable_topic(lessons_dir(path), topic, language)
 
 
 @lru_cache(maxsize=32)
@@ -677,7 +689,7 @@ def get_commands(language: str, path: Path | None = None) -> Commands:
 
 def clear_cache() -> None:
     """Forgets loaded content (after files changed)."""
-    for cached in (_topics, _money_scale, _load_topic, _load_commands):
+    for cached in (_topics, _money_scale, _load_topic, _usable_topic, _load_commands):
         cached.cache_clear()
 
 

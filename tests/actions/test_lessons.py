@@ -504,6 +504,18 @@ def test_an_old_next_button_continues_after_a_pause(clock: Clock) -> None:
     assert chat._start(act.ActionStartLesson())[0]["number"] == "2"
 
 
+def test_an_old_answer_button_shows_the_paused_question_again(clock: Clock) -> None:
+    chat = Chat()
+    chat.start_quiz(topic="saving")
+    chat.send("1")
+    chat.send("i want to talk to a person", "request_human")
+    assert not chat.form_active and chat.slots[act.SLOT_MODE] == act.MODE_QUIZ
+    chat.user('/inform{"lesson_choice":"2"}', "inform", lesson_choice="2")
+    shown = chat._start(act.ActionStartLesson())
+    assert responses(shown) == [act.UTTER_QUIZ_QUESTION] and shown[0]["number"] == "2"
+    assert chat.form_active
+
+
 def test_changing_language_in_a_lesson_shows_it_again(clock: Clock) -> None:
     chat = Chat()
     chat.start_lesson(topic="saving")
