@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # Rasa's telemetry would try to reach the internet
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install run test lint validate train rasa-test pytest lock clean telegram-webhook telegram-poll
+.PHONY: help install run test lint validate train rasa-test pytest browser lock clean telegram-webhook telegram-poll
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -52,7 +52,15 @@ lint: install ## ruff
 rasa-test: $(MODEL) ## Test stories end to end through NLU and dialogue
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --no-plot
 
-pytest: $(MODEL) ## Unit, integration and browser tests
+browser: ## Headless Chromium for the browser tests (Debian's packages; nothing downloads a browser)
+	@if [ ! -x /usr/bin/chromium ] || [ ! -x /usr/bin/chromedriver ]; then \
+		if [ "$$(id -u)" = 0 ]; then \
+			(apt-get update -qq && apt-get install -y -qq chromium chromium-driver >/dev/null) \
+			|| echo "could not install chromium: the browser tests will be skipped"; \
+		else echo "run 'sudo apt-get install chromium chromium-driver' for the browser tests"; fi; \
+	fi
+
+pytest: $(MODEL) browser ## Unit, integration and browser tests
 	$(PY) -m pytest -q
 
 test: install lint validate train rasa-test pytest ## Everything CI checks
@@ -62,7 +70,7 @@ lock: ## Re-resolve requirements.in into requirements.lock (needs the network)
 	.venv-lock/bin/pip install --quiet --upgrade pip==24.0
 	.venv-lock/bin/pip install --quiet -r requirements.in
 	.venv-lock/bin/pip check
-	.venv-lock/bin/pip freeze --exclude-editable | sort > requirements.lock
+	.venv-lock/bin/pip freeze --all --exclude-editable | grep -v '^pip==' | sort -f > requirements.lock
 	rm -rf .venv-lock
 
 telegram-webhook: ## Register the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM_WEBHOOK_SECRET, TELEGRAM_WEBHOOK_URL)

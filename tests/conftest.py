@@ -56,21 +56,11 @@ def trained_agent(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201 - r
     """The trained Rasa agent (one per run), with an in-memory tracker store."""
     if not MODEL_PATH.exists():
         pytest.skip("no trained model: run `make train` first")
-    from rasa.core.agent import load_agent
-    from rasa.core.tracker_store import InMemoryTrackerStore
+    from rasa.core.agent import Agent
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.nlg.generator import CatalogNLG
-
-    loop = asyncio.new_event_loop()
-    agent = loop.run_until_complete(load_agent(model_path=str(MODEL_PATH)))
-    agent.tracker_store = InMemoryTrackerStore(agent.domain)
-    agent.processor.tracker_store = agent.tracker_store
-    nlg = CatalogNLG(EndpointConfig(type="bot.nlg.generator.CatalogNLG"), agent.domain)
-    agent.nlg = nlg
-    agent.processor.nlg = nlg
-    yield agent
-    loop.close()
+    nlg = EndpointConfig(type="bot.nlg.generator.CatalogNLG")
+    yield Agent.load(str(MODEL_PATH), generator=nlg)
 
 
 @pytest.fixture

@@ -17,15 +17,18 @@ import argparse
 import getpass
 import os
 import sys
-from typing import List
+from typing import TYPE_CHECKING, List
 
 from bot.console.config import settings_from_env
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
 
 PASSWORD_ENV = "MFI_CONSOLE_PASSWORD"
 FORWARDED_ALLOW_IPS_ENV = "MFI_CONSOLE_FORWARDED_ALLOW_IPS"
 
 
-def _engine(db_url: str | None):  # noqa: ANN202 - SQLAlchemy Engine
+def _engine(db_url: str | None) -> Engine:
     from bot.store.db import get_engine
 
     return get_engine(db_url or settings_from_env().db_url)

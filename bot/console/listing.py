@@ -195,9 +195,8 @@ def conditions(criteria: ConversationFilter, dialect: str) -> List[ColumnElement
         where.append(SUMMARY.c.first_ts < _epoch(criteria.date_to + dt.timedelta(days=1)))
     if criteria.intent:
         where.append(
-            exists().where(
-                INTENTS.c.conversation_id == SUMMARY.c.conversation_id,
-                INTENTS.c.intent == criteria.intent,
+            SUMMARY.c.conversation_id.in_(
+                select(INTENTS.c.conversation_id).where(INTENTS.c.intent == criteria.intent)
             )
         )
     if criteria.max_confidence is not None:
@@ -208,8 +207,8 @@ def conditions(criteria: ConversationFilter, dialect: str) -> List[ColumnElement
         where.append(SUMMARY.c.handoff.is_(criteria.handoff))
     if criteria.tag:
         where.append(
-            exists().where(
-                TAGS.c.conversation_id == SUMMARY.c.conversation_id, TAGS.c.tag == criteria.tag
+            SUMMARY.c.conversation_id.in_(
+                select(TAGS.c.conversation_id).where(TAGS.c.tag == criteria.tag)
             )
         )
     if criteria.reviewed is not None:

@@ -26,7 +26,7 @@ from sqlalchemy.engine import Engine
 
 from bot.console import audit
 from bot.store import privacy as store_privacy
-from bot.store.console import PendingDeletion
+from bot.store.console import AuditEntry, PendingDeletion
 from bot.store.db import get_engine, session_scope
 
 logger = logging.getLogger(__name__)
@@ -58,6 +58,8 @@ def delete_client_data(
         The number of rows deleted per table (Rasa's tracker events as ``events``).
     """
     engine = engine or get_engine()
+    for table in (AuditEntry.__table__, PendingDeletion.__table__):
+        table.create(engine, checkfirst=True)
     deleted = store_privacy.delete_client_data(conversation_id, actor, engine)
     pseudonym = new_pseudonym()
     now = dt.datetime.utcnow()

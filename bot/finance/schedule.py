@@ -180,7 +180,13 @@ def _declining(terms: LoanTerms, start: dt.date) -> Schedule:
         installment = annuity_installment(
             terms.amount, terms.periodic_rate, repaying, terms.quantum, ROUND_FLOOR
         )
-        rows, _ = _declining_rows(terms, start, installment, equal_principal=False)
+        rows, paid_off_early = _declining_rows(terms, start, installment, equal_principal=False)
+        # rounding down can still land exactly on the balance: one minor unit less then
+        while paid_off_early and installment > terms.quantum:
+            installment -= terms.quantum
+            rows, paid_off_early = _declining_rows(
+                terms, start, installment, equal_principal=False
+            )
     return Schedule(rows=rows, installment=installment)
 
 

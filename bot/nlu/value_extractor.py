@@ -5,7 +5,8 @@ rate_period, duration, duration_unit, frequency, interest_method, topic) to each
 reading number words in the message's ``detected_language`` (set by the language detector
 before it) and in English. ``topic`` is only kept for the intents that take a topic
 (``topic_intents``: lessons and quizzes), so that "2% interest" in a loan question is not
-tagged as a lesson topic. It needs no tokens and no training:
+tagged as a lesson topic; likewise ``concept`` (a glossary term, ``bot.nlu.concepts``) is
+only looked for in ``concept_intents`` (definitions). It needs no tokens and no training:
 
     - name: bot.nlu.value_extractor.ValueExtractor
 """
@@ -31,7 +32,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu import numbers, values
+from bot.nlu import concepts, numbers, values
 
 logger = logging.getLogger(__name__)
 
@@ -44,6 +45,7 @@ MAX_CHARS = "max_chars"
 LOCALES_DIR = "locales_dir"
 CURRENCIES_FILE = "currencies_file"
 TOPIC_INTENTS = "topic_intents"
+CONCEPT_INTENTS = "concept_intents"
 TOPIC = "topic"
 
 
@@ -57,10 +59,12 @@ class ValueExtractor(GraphComponent, EntityExtractorMixin):
 
         ``max_chars``: characters of a message read (the rest is ignored);
         ``locales_dir`` / ``currencies_file``: data files (default: the project's);
-        ``topic_intents``: the intents for which a ``topic`` entity is kept.
+        ``topic_intents``: the intents for which a ``topic`` entity is kept;
+        ``concept_intents``: the intents for which glossary terms are looked for.
         """
         return {
             TOPIC_INTENTS: ["start_lesson", "start_quiz", "show_progress"],
+            CONCEPT_INTENTS: ["ask_definition"],
             MAX_CHARS: values.MAX_CHARS,
             LOCALES_DIR: None,
             CURRENCIES_FILE: None,
@@ -76,6 +80,7 @@ class ValueExtractor(GraphComponent, EntityExtractorMixin):
         )
         self._max_chars = max(0, int(self.component_config[MAX_CHARS]))
         self._topic_intents = set(self.component_config[TOPIC_INTENTS] or [])
+        self._concept_intents = set(self.component_config[CONCEPT_INTENTS] or [])
 
     @classmethod
     def create(
@@ -136,6 +141,9 @@ class ValueExtractor(GraphComponent, EntityExtractorMixin):
         intent = (message.get(INTENT) or {}).get(INTENT_NAME_KEY)
         if intent not in self._topic_intents:
             entities = [e for e in entities if e[ENTITY_ATTRIBUTE_TYPE] != TOPIC]
+        if intent in self._concept_intents:
+            found = concepts.find_concepts(text[: self._max_chars], languages)
+            entities = sorted(entities + found, key=lambda e: (e["start"], e["end"]))
         for entity in entities:
             entity[ENTITY_ATTRIBUTE_CONFIDENCE] = CONFIDENCE
         return entities

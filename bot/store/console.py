@@ -1,9 +1,11 @@
 """The staff console's own tables (created by the Alembic migrations in ``migrations/``).
 
 Staff accounts, their sessions and failed logins; the audit log; review state, tags and
-notes per conversation; and the search index the console keeps beside Rasa's ``events``
-table (one summary row per conversation, its intents, and the text of client messages,
-which a full-text index covers: SQLite FTS5 or a PostgreSQL ``tsvector``).
+notes per conversation; training feedback (corrected intents and entities of client
+messages, exported as NLU data); the analytics' facts per client message; and the search
+index the console keeps beside Rasa's ``events`` table (one summary row per conversation,
+its intents, and the text of client messages, which a full-text index covers: SQLite FTS5
+or a PostgreSQL ``tsvector``).
 
 Rows that belong to a client's conversation carry a ``conversation_id`` column, so that
 deleting a client's data (``bot.console.privacy``) finds them; the audit log keeps its
@@ -42,6 +44,8 @@ TAG_TABLE = "mfi_console_tag"
 NOTE_TABLE = "mfi_console_note"
 INDEX_STATE_TABLE = "mfi_console_index_state"
 PENDING_DELETION_TABLE = "mfi_console_pending_deletion"
+NLU_CORRECTION_TABLE = "mfi_console_nlu_correction"
+ACTIVITY_TABLE = "mfi_console_activity"
 
 USERNAME_LENGTH = 150
 CONVERSATION_ID_LENGTH = 255
@@ -220,3 +224,68 @@ class PendingDeletion(Base):
     actor = Column(String(USERNAME_LENGTH), nullable=False)
     requested_at = Column(DateTime, nullable=False, default=utcnow)
     not_before = Column(DateTime, nullable=False, default=utcnow)
+
+
+CORRECTION_NEW = "new"  # not exported yet (or changed since the last export)
+CORRECTION_EXPORTED = "exported"
+
+
+class NluCorrection(Base):
+    """A supervisor's correction of one client message: the right intent and entities.
+
+    ``text`` is the message as exported (whitespace collapsed); ``entities`` is a JSON list
+    of ``{"entity", "value", "start", "end"}`` over that text. ``language`` is the file the
+    example goes to (``data/nlu/<language>/``).
+    """
+
+    __tablename__ = NLU_CORRECTION_TABLE
+
+    id = Column(Integer, primary_key=True)
+    event_id = Column(Integer, nullable=False, unique=True)  # the message in Rasa's ``events``
+    conversation_id = Column(String(CONVERSATION_ID_LENGTH), nullable=False, index=True)
+    text = Column(Text, nullable=False)
+    language = Column(String(16), nullable=True)
+    predicted_intent = Column(String(255), nullable=True)
+    predicted_confidence = Column(Float, nullable=True)
+    intent = Column(String(255), nullable=False)
+    entities = Column(Text, nullable=False, default="[]")
+    status = Column(String(16), nullable=False, default=CORRECTION_NEW)
+    corrected_by = Column(String(USERNAME_LENGTH), nullable=False)
+    corrected_at = Column(DateTime, nullable=False, default=utcnow)
+    exported_by = Column(String(USERNAME_LENGTH), nullable=True)
+    exported_at = Column(DateTime, nullable=True)
+
+    __table_args__ = (
+        Index("ix_mfi_console_nlu_correction_status_language", "status", "language", "id"),
+    )
+
+
+class MessageActivity(Base):
+    """One client message as the analytics count it: UTC day, channel, language, intent.
+
+    Derived from the message index (``IndexedMessage``) and Rasa's ``events`` by
+    ``bot.console.routers.analytics`` (its cursor is the ``analytics`` row of
+    ``mfi_console_index_state``); channel and language are the conversation's when the
+    message was indexed. Its two covering indexes serve the analytics page's aggregates.
+    """
+
+    __tablename__ = ACTIVITY_TABLE
+
+    event_id = Column(Integer, primary_key=True, autoincrement=False)
+    conversation_id = Column(String(CONVERSATION_ID_LENGTH), nullable=False, index=True)
+    day = Column(Integer, nullable=False)  # days since 1970-01-01 (UTC)
+    channel = Column(String(64), nullable=True)
+    language = Column(String(16), nullable=True)
+    intent = Column(String(255), nullable=True)
+
+    __table_args__ = (
+        Index(
+            "ix_mfi_console_activity_day",
+            "day",
+            "channel",
+            "language",
+            "conversation_id",
+            "intent",
+        ),
+        Index("ix_mfi_console_activity_day_intent", "day", "intent"),
+    )

@@ -13,7 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions import lessons as act
 from bot.lessons import content
+from bot.lessons.answers import LESSON_BUTTON_COMMANDS
+from bot.lessons.presenting import MARK_DONE
 from bot.lessons.recommend import REVIEW_INTERVALS
+from bot.lessons.session import INTENT_SHOW_PROGRESS, MODE_LESSON, MODE_QUIZ
 from bot.store import lessons as store
 from bot.store.db import dispose_engines, session_scope
 
@@ -176,7 +179,7 @@ def test_a_full_lesson(clock: Clock) -> None:
     first = shown[0]
     assert (first["topic_title"], first["number"], first["total"]) == ("Budgeting", "1", "4")
     assert first["title"] == BUDGETING.lessons[0].title and "KES\xa07,000.00" in first["body"]
-    assert chat.slots[act.SLOT_MODE] == act.MODE_LESSON
+    assert chat.slots[act.SLOT_MODE] == MODE_LESSON
     for number in range(2, len(BUDGETING.lessons) + 1):
         shown = chat.send("next")
         assert responses(shown) == [act.UTTER_LESSON_TEXT] and shown[0]["number"] == str(number)
@@ -457,7 +460,7 @@ def test_progress_in_one_message_survives_a_restart(clock: Clock) -> None:
     chat.start_lesson(topic="saving")
     chat.send("next")
     dispose_engines()  # restart: only the database and the slots remain
-    chat.user("my progress", act.INTENT_SHOW_PROGRESS)
+    chat.user("my progress", INTENT_SHOW_PROGRESS)
     (progress,) = chat.run(act.ActionShowProgress())
     assert progress["response"] == "utter_lesson_progress_lesson"
     assert (progress["done"], progress["total"]) == ("1", "6")
@@ -474,7 +477,7 @@ def test_all_done_shows_the_topics(clock: Clock) -> None:
             store.complete_topic(session, chat.sender, key, 6, 6, T0)
     shown = chat.start_lesson()
     assert responses(shown) == [act.UTTER_ALL_DONE, act.UTTER_LESSON_TOPICS]
-    assert all(b["title"].startswith(act.MARK_DONE) for b in shown[1]["buttons"])
+    assert all(b["title"].startswith(MARK_DONE) for b in shown[1]["buttons"])
     assert not chat.form_active
     assert chat.returned[-1] == {"event": "followup", "name": act.ACTION_LISTEN, "timestamp": None}
 
@@ -490,7 +493,7 @@ def test_another_question_pauses_the_lesson_and_it_resumes(clock: Clock) -> None
     assert events == []  # no message: the loans feature answers
     kinds = [event["event"] for event in chat.returned]
     assert kinds[-2:] == ["active_loop", "action_execution_rejected"]
-    assert chat.slots[act.SLOT_MODE] == act.MODE_LESSON and chat.slots[act.SLOT_INDEX] == 1
+    assert chat.slots[act.SLOT_MODE] == MODE_LESSON and chat.slots[act.SLOT_INDEX] == 1
     shown = chat.start_lesson("continue lesson")
     assert responses(shown) == [act.UTTER_LESSON_TEXT] and shown[0]["number"] == "2"
 
@@ -509,7 +512,7 @@ def test_an_old_answer_button_shows_the_paused_question_again(clock: Clock) -> N
     chat.start_quiz(topic="saving")
     chat.send("1")
     chat.send("i want to talk to a person", "request_human")
-    assert not chat.form_active and chat.slots[act.SLOT_MODE] == act.MODE_QUIZ
+    assert not chat.form_active and chat.slots[act.SLOT_MODE] == MODE_QUIZ
     chat.user('/inform{"lesson_choice":"2"}', "inform", lesson_choice="2")
     shown = chat._start(act.ActionStartLesson())
     assert responses(shown) == [act.UTTER_QUIZ_QUESTION] and shown[0]["number"] == "2"
@@ -529,7 +532,7 @@ def test_asking_for_a_quiz_during_a_lesson_starts_it(clock: Clock) -> None:
     chat.start_lesson(topic="saving")
     shown = chat.send("quiz me on saving", act.INTENT_START_QUIZ, topic="saving")
     assert responses(shown) == [act.UTTER_QUIZ_INTRO, act.UTTER_QUIZ_QUESTION]
-    assert chat.slots[act.SLOT_MODE] == act.MODE_QUIZ and chat.form_active
+    assert chat.slots[act.SLOT_MODE] == MODE_QUIZ and chat.form_active
 
 
 # --- the domain responses, rendered in every language --------------------------------
@@ -591,7 +594,7 @@ def test_every_lesson_response_renders_with_working_buttons(nlg, language: str) 
         "utter_lesson_text", language, {"language": language}, "rest", **VALUES
     )
     assert [b["payload"] for b in lesson["buttons"]] == [
-        f'/inform{{"lesson_choice":"{command}"}}' for command in act.LESSON_BUTTON_COMMANDS
+        f'/inform{{"lesson_choice":"{command}"}}' for command in LESSON_BUTTON_COMMANDS
     ]
     read = nlg.generate_in_language(
         "utter_lessons_read", language, {"language": language}, "rest", **VALUES

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from sqlalchemy.orm import Session
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
@@ -56,7 +57,7 @@ async def login(request: Request) -> Response:
     target = safe_next(form.get("next"))
     address = request.client.host if request.client else "unknown"
 
-    def check(session) -> tuple:  # noqa: ANN001 - SQLAlchemy Session
+    def check(session: Session) -> tuple[str | None, bool]:
         result: LoginResult = authenticate(session, console.settings, username, password, address)
         if result.user is None:
             audit.record(
@@ -89,7 +90,7 @@ async def logout(request: Request) -> Response:
     user = user_of(request)
     token = request.cookies.get(SESSION_COOKIE, "")
 
-    def end(session) -> None:  # noqa: ANN001 - SQLAlchemy Session
+    def end(session: Session) -> None:
         end_session(session, token)
         audit.record(session, user.username, audit.LOGOUT)
 

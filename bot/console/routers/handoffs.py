@@ -96,6 +96,7 @@ async def handoff_reply(request: Request) -> Response:
             "reply_problem": problem,
             "text": form.get("text", "") if problem else "",
             "handoff": {"id": handoff_id},
+            "current": await console.run(get_handoff, handoff_id),
         }
         headers = {"HX-Trigger": "transcript-changed"} if code else {}
         return render(request, "handoffs/_reply_result.html", context, headers=headers)

@@ -199,6 +199,7 @@ def test_reply_in_a_handoff_and_see_it_in_the_transcript(page: Any, site: Site) 
     staff = page.locator(".item.bot.staff")
     sync_api.expect(staff).to_contain_text("Habari, mimi ni Amina wa tawi.")
     sync_api.expect(staff).to_contain_text("Staff: amina")
+    sync_api.expect(page.locator("#handoff-status")).to_contain_text("handled by amina")
     assert site.deliveries.sent == [("whatsapp", WHATSAPP_ID, "Habari, mimi ni Amina wa tawi.")]
     shot(page, "04-handoff-reply")
     page.click("#hand-back")
@@ -219,3 +220,33 @@ def test_phone_layout(browser: Any, site: Site, page: Any) -> None:
     assert width <= 400, "the list scrolls sideways on a phone"
     shot(mobile, "06-phone-list")
     phone.close()
+
+
+def test_analytics_charts_on_laptop_and_phone(browser: Any, site: Site, page: Any) -> None:
+    charts = ["activity", "channels", "languages", "intents", "fallback", "support", "lessons"]
+    url = site.url + "/analytics?date_from=2023-11-10&date_to=2023-11-16"
+    page.goto(url)
+    if "/login" in page.url:
+        page.fill("input[name=username]", "amina")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("button[type=submit]")
+        page.wait_for_url("**/analytics?*")
+    sync_api.expect(page.locator("#totals")).to_contain_text("Client messages")
+    ready = f"() => {charts!r}.every(name => window.Chart.getChart('chart-' + name))"
+    page.wait_for_function(ready)
+    messages = page.evaluate(
+        "() => window.Chart.getChart('chart-activity').data.datasets[1].data"
+        ".reduce((sum, value) => sum + value, 0)"
+    )
+    assert messages == 4
+    shot(page, "07-analytics")
+    phone = browser.new_context(
+        viewport={"width": 390, "height": 844}, storage_state=page.context.storage_state()
+    )
+    mobile = phone.new_page()
+    mobile.goto(url)
+    mobile.wait_for_function(ready)
+    assert mobile.evaluate("document.documentElement.scrollWidth") <= 400
+    shot(mobile, "08-phone-analytics")
+    phone.close()
+    assert page.errors == []

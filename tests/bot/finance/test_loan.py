@@ -331,3 +331,27 @@ def test_equal_installments_until_the_last(terms: LoanTerms) -> None:
     assert result.regular_payment == result.installment + terms.fee_per_installment + (
         terms.savings_per_installment
     )
+
+
+def test_a_tiny_loan_over_many_installments_keeps_a_positive_last_principal() -> None:
+    """Found by hypothesis: rounding down alone still repaid the loan one row early."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from bot.finance import LoanTerms, quote
+
+    terms = LoanTerms(
+        amount=Decimal("1.010"),
+        rate=Decimal("0.252"),
+        rate_period="year",
+        term=Decimal("4"),
+        term_unit="year",
+        frequency="weekly",
+        method="declining",
+        grace_installments=5,
+        start_date=dt.date(2025, 1, 31),
+        currency_digits=3,
+    )
+    rows = quote(terms).schedule
+    assert sum(row.principal for row in rows) == terms.amount
+    assert rows[-1].principal > 0 and all(row.balance >= 0 for row in rows)

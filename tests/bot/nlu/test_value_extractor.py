@@ -161,3 +161,12 @@ def test_a_topic_is_kept_only_for_lesson_intents(extractor: ValueExtractor) -> N
     loan = run(extractor, "i want to save 50000", "en", intent={"name": "plan_savings"})
     assert ("topic", "saving") in pairs(lesson)
     assert all(entity != "topic" for entity, _ in pairs(loan))
+
+
+def test_glossary_terms_are_found_only_when_a_definition_is_asked(
+    extractor: ValueExtractor,
+) -> None:
+    asked = run(extractor, "what is APR", "en", intent={"name": "ask_definition"})
+    loan = run(extractor, "what is APR", "en", intent={"name": "calculate_loan"})
+    assert ("concept", "apr") in pairs(asked)
+    assert all(entity != "concept" for entity, _ in pairs(loan))

@@ -123,6 +123,8 @@ def test_reply_over_htmx_returns_a_fresh_form(
     assert response.status_code == 200 and response.headers["hx-trigger"] == "transcript-changed"
     assert "Sent to the client." in response.text and "<html" not in response.text
     assert "Hello</textarea>" not in response.text
+    assert 'id="handoff-status" hx-swap-oob="true"' in response.text
+    assert "handled by <strong>agent</strong>" in response.text
 
 
 def test_reply_on_rest_is_only_recorded(
