@@ -7,12 +7,11 @@ messages then go to the staff console until staff hand the conversation back.
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 import os
 import weakref
 from dataclasses import dataclass
-from typing import Any, Callable, Dict, List, Set
+from typing import Any, Dict, List, Set
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import ConversationPaused, Restarted, SlotSet
@@ -22,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from actions.common import language_of
 from bot.i18n import format_number
-from bot.store import privacy as store_privacy
+from bot.store import privacy
 from bot.store.consent import Consent, record_opt_out
 from bot.store.db import Base, get_engine, session_scope
 from bot.store.privacy import delete_tracker_events, has_tracker_events, tracker_event_count
@@ -51,8 +50,6 @@ ENV_HANDOFF_WAIT_HOURS = "MFI_HANDOFF_WAIT_HOURS"
 DEFAULT_HANDOFF_WAIT_HOURS = 24
 REFERENCE_ATTEMPTS = 20
 
-CONSOLE_PRIVACY_MODULE = "bot.console.privacy"
-DELETE_FUNCTION = "delete_client_data"
 ERASE_TIMEOUT_SECONDS = 60.0
 ERASE_POLL_SECONDS = 0.2
 
@@ -212,37 +209,9 @@ class ActionOptOut(Action):
         return []
 
 
-def client_data_deleter() -> Callable[..., Any]:
-    """Return the console's ``delete_client_data``, or the store's without a console."""
-    try:
-        module = importlib.import_module(CONSOLE_PRIVACY_MODULE)
-    except ModuleNotFoundError as error:
-        if error.name not in (CONSOLE_PRIVACY_MODULE, "bot.console"):
-            raise
-        return store_privacy.delete_client_data
-    return getattr(module, DELETE_FUNCTION)
-
-
-async def _call_deleter(deleter: Callable[..., Any], conversation_id: str) -> None:
-    result = await asyncio.to_thread(deleter, conversation_id, actor=ACTOR_CLIENT)
-    if asyncio.iscoroutine(result):
-        await result
-
-
 async def delete_client_data(conversation_id: str) -> None:
-    """Delete the client's data with the console's function (sync or async), else the store's.
-
-    A failing console function (e.g. its tables are not migrated) must not keep the
-    client's data: the store's deletion then runs, without the console's audit entry.
-    """
-    deleter = client_data_deleter()
-    try:
-        await _call_deleter(deleter, conversation_id)
-    except Exception:
-        if deleter is store_privacy.delete_client_data:
-            raise
-        logger.exception("The console's deletion failed; deleting without its audit entry")
-        await _call_deleter(store_privacy.delete_client_data, conversation_id)
+    """Delete the client's data (``bot.store.privacy``, with its audit entry) in a thread."""
+    await asyncio.to_thread(privacy.delete_client_data, conversation_id, actor=ACTOR_CLIENT)
 
 
 async def erase_after_save(

@@ -29,9 +29,19 @@ def commands() -> Dict[str, List[str]]:
     processes = {
         "actions": [rasa, "run", "actions", "--actions", "actions", "--port", actions_port],
         "rasa": [
-            rasa, "run", "--enable-api", "--model", "models/mfi.tar.gz",
-            "--endpoints", "endpoints.yml", "--credentials", "credentials.yml",
-            "--port", rasa_port, "--cors", "*",
+            rasa,
+            "run",
+            "--enable-api",
+            "--model",
+            "models/mfi.tar.gz",
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+            "--port",
+            rasa_port,
+            "--cors",
+            "*",
         ],
     }
     console = PROJECT_ROOT / "bot" / "console" / "__main__.py"

@@ -19,7 +19,11 @@ from bot.settings import PROJECT_ROOT
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 MIN_EXAMPLES_PER_INTENT = 20
 CONTRACT_INTENTS = set(
-    re.findall(r"^\| (?:basics|loans|budget|lessons|support) \| (\w+) \|", (PROJECT_ROOT / "docs" / "nlu.md").read_text(), re.M)
+    re.findall(
+        r"^\| (?:basics|loans|budget|lessons|support) \| (\w+) \|",
+        (PROJECT_ROOT / "docs" / "nlu.md").read_text(),
+        re.M,
+    )
 )
 
 

@@ -67,9 +67,7 @@ class RestInput(RasaRestInput):
         """The channel's name: the webhook is ``/webhooks/rest/webhook``."""
         return "rest"
 
-    def blueprint(
-        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
-    ) -> Blueprint:
+    def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         """The REST webhook: checks the request, then runs the turn as Rasa's does."""
         webhook = Blueprint("checked_rest_webhook", url_prefix="/webhooks/rest")
 

@@ -2,6 +2,7 @@
 
 Staff see what clients asked and what the assistant answered, answer clients who asked
 for a person, and follow complaints. ``python -m bot.console`` serves it and manages its
-users (see docs/console.md). Importing this package is cheap (no web framework): the bot's
-actions import ``bot.console.privacy`` from here.
+users (see docs/console.md). Importing this package is cheap (no web framework). The
+console builds on ``bot.store`` (its tables, the audit log, deleting a client's data in
+``bot.store.privacy``); nothing below it imports the console.
 """

@@ -79,9 +79,9 @@ def _password() -> str:
 
 def create_user_command(args: argparse.Namespace) -> int:
     """Adds a staff account."""
-    from bot.console import audit
     from bot.console.auth import Role, UserError, create_user
     from bot.console.migrate import upgrade
+    from bot.store import audit
     from bot.store.db import session_scope
 
     engine = _engine(args.db_url)
@@ -107,6 +107,7 @@ def seed_command(args: argparse.Namespace) -> int:
 
     from bot.console.indexer import Indexer
     from bot.console.migrate import upgrade
+    from bot.console.routers.analytics import activity_indexer
     from bot.console.seed import seed
 
     engine = _engine(args.db_url)
@@ -119,6 +120,7 @@ def seed_command(args: argparse.Namespace) -> int:
     )
     began = time.monotonic()
     indexed = Indexer(engine, batch_size=args.batch).catch_up()
+    activity_indexer(engine).catch_up()
     print(f"[console] indexed {indexed:,} events in {time.monotonic() - began:.1f} s")
     return 0
 
@@ -127,10 +129,12 @@ def index_command(args: argparse.Namespace) -> int:
     """Indexes every event not indexed yet."""
     from bot.console.indexer import Indexer
     from bot.console.migrate import upgrade
+    from bot.console.routers.analytics import activity_indexer
 
     engine = _engine(args.db_url)
     upgrade(engine)
     print(f"[console] indexed {Indexer(engine, batch_size=args.batch).catch_up():,} events")
+    activity_indexer(engine).catch_up()
     return 0
 
 

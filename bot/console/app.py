@@ -32,8 +32,8 @@ from bot.console.config import ConsoleSettings
 from bot.console.csrf import CSRFMiddleware
 from bot.console.handoff import deliver_through_channel
 from bot.console.indexer import Indexer
-from bot.console.privacy import purge_due
 from bot.console.rasa_client import RasaClient
+from bot.console.routers.analytics import activity_indexer
 from bot.console.web import (
     STATIC_DIR,
     Area,
@@ -43,6 +43,7 @@ from bot.console.web import (
     render,
 )
 from bot.store.db import get_engine
+from bot.store.privacy import purge_due
 
 logger = logging.getLogger(__name__)
 
@@ -128,10 +129,13 @@ async def http_error(request: Request, error: Exception) -> Response:
 
 
 async def background(console: Console) -> None:
-    """Indexes new events and carries out due deletions, every few seconds."""
+    """Indexes new events (and their analytics facts), carries out due deletions."""
     while True:
         try:
             while await run_in_threadpool(console.indexer.run) > 0:
+                await asyncio.sleep(0)
+            activity = activity_indexer(console.engine)
+            while await run_in_threadpool(activity.run) > 0:
                 await asyncio.sleep(0)
             await run_in_threadpool(purge_due, console.engine)
         except Exception:  # noqa: BLE001 - keep serving; the next round tries again

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING, List
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.console import audit
 from bot.console.auth import StaffUser
 from bot.console.events import latest_input_channel, load_events
 from bot.console.listing import summary_by_conversation
 from bot.console.rasa_client import PAUSE, RESUME, RasaError, staff_message
+from bot.store import audit
 from bot.store.support import HANDOFF_ACTIVE, HANDOFF_CLOSED, HANDOFF_OPEN, Handoff
 
 if TYPE_CHECKING:

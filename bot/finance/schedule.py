@@ -184,9 +184,7 @@ def _declining(terms: LoanTerms, start: dt.date) -> Schedule:
         # rounding down can still land exactly on the balance: one minor unit less then
         while paid_off_early and installment > terms.quantum:
             installment -= terms.quantum
-            rows, paid_off_early = _declining_rows(
-                terms, start, installment, equal_principal=False
-            )
+            rows, paid_off_early = _declining_rows(terms, start, installment, equal_principal=False)
     return Schedule(rows=rows, installment=installment)
 
 

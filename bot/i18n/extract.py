@@ -78,7 +78,9 @@ def write_templates(domain_path: Path, templates_dir: Path) -> List[Path]:
     """Writes one ``.pot`` template per topic; returns the paths written."""
     by_topic: Dict[str, Catalog] = {}
     for item in source_strings(domain_path):
-        catalog = by_topic.setdefault(item.topic, Catalog(project="MFI Assistant", domain=item.topic))
+        catalog = by_topic.setdefault(
+            item.topic, Catalog(project="MFI Assistant", domain=item.topic)
+        )
         catalog.add(item.msgid, context=item.context, locations=[(domain_path.name, item.line)])
     templates_dir.mkdir(parents=True, exist_ok=True)
     written = []

@@ -8,12 +8,11 @@ blocking: the actions run it off the event loop. No Rasa here.
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import csv
 import os
 import time
 import uuid
+from functools import lru_cache
 from itertools import chain
 from pathlib import Path
 from typing import Any, FrozenSet, Iterable, List, Mapping, Sequence, Tuple

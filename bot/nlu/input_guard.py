@@ -41,9 +41,7 @@ def input_problem(text: Optional[str], max_chars: int) -> Optional[str]:
     return None
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class InputGuard(GraphComponent):
     """Marks unreadable messages as a fallback with the reason."""
 
@@ -73,7 +71,10 @@ class InputGuard(GraphComponent):
             problem = input_problem(message.get(TEXT), self.max_chars)
             if problem is None:
                 continue
-            intent = {INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME, PREDICTED_CONFIDENCE_KEY: 1.0}
+            intent = {
+                INTENT_NAME_KEY: DEFAULT_NLU_FALLBACK_INTENT_NAME,
+                PREDICTED_CONFIDENCE_KEY: 1.0,
+            }
             message.set(INTENT, intent, add_to_output=True)
             ranking = [intent] + list(message.get(INTENT_RANKING_KEY) or [])
             message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

@@ -99,7 +99,9 @@ def learn_markers(examples: Mapping[str, Iterable[str]]) -> Dict[str, List[str]]
     for code, counter in counts.items():
         others = set().union(*(set(c) for other, c in counts.items() if other != code))
         learned[code] = sorted(
-            w for w, n in counter.items() if n >= LEARNED_MIN_COUNT and w not in others and len(w) > 1
+            w
+            for w, n in counter.items()
+            if n >= LEARNED_MIN_COUNT and w not in others and len(w) > 1
         )
     return learned
 
@@ -123,7 +125,8 @@ class LanguageIdentifier:
         self.lexicons = {lang.code: load_lexicon(lang) for lang in self.languages}
         learned = learned_markers or {}
         self.markers: Dict[str, Set[str]] = {
-            code: lexicon.markers | set(learned.get(code, ())) for code, lexicon in self.lexicons.items()
+            code: lexicon.markers | set(learned.get(code, ()))
+            for code, lexicon in self.lexicons.items()
         }
         # a word that is a marker of two languages tells nothing
         shared = Counter(w for markers in self.markers.values() for w in markers)

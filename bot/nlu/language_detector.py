@@ -45,9 +45,7 @@ MARKERS_FILE = "markers.json"
 SHORT_MESSAGE_WORDS = 4
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class LanguageDetector(GraphComponent, EntityExtractorMixin):
     """Detects the language of messages and languages named in them."""
 
@@ -133,7 +131,9 @@ class LanguageDetector(GraphComponent, EntityExtractorMixin):
             message.set(ENTITIES, entities, add_to_output=True)
         return messages
 
-    def _named_language(self, message: Message, text: str, detected: Optional[str]) -> Optional[str]:
+    def _named_language(
+        self, message: Message, text: str, detected: Optional[str]
+    ) -> Optional[str]:
         intent = (message.get(INTENT) or {}).get("name")
         short = len(text.split()) <= SHORT_MESSAGE_WORDS
         if intent != CHOOSE_LANGUAGE_INTENT and not short:

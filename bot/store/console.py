@@ -8,7 +8,7 @@ its intents, and the text of client messages, which a full-text index covers: SQ
 or a PostgreSQL ``tsvector``).
 
 Rows that belong to a client's conversation carry a ``conversation_id`` column, so that
-deleting a client's data (``bot.console.privacy``) finds them; the audit log keeps its
+deleting a client's data (``bot.store.privacy``) finds them; the audit log keeps its
 ``target`` under another name on purpose, so that it survives (pseudonymised).
 """
 

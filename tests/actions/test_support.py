@@ -1,8 +1,7 @@
 import asyncio
+import json
 import logging
 import re
-import sys
-import types
 from typing import Any, Dict, Iterator, List
 
 import pytest
@@ -20,7 +19,6 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from rasa_sdk import Tracker
 from rasa_sdk.events import ConversationPaused, Restarted, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
-from sqlalchemy import Column, ForeignKey, Integer, String, Table, select
 
 import actions.support as support
 from actions.support import (
@@ -29,13 +27,12 @@ from actions.support import (
     ActionOptOut,
     ActionRequestHuman,
     ActionSubmitComplaint,
-    client_data_deleter,
     erase_after_save,
     pending_erasures,
 )
 from bot.nlg.generator import CatalogNLG
 from bot.settings import PROJECT_ROOT, get_settings
-from bot.store import privacy
+from bot.store import audit, privacy
 from bot.store.consent import (
     CONSENT_OPTED_IN,
     CONSENT_OPTED_OUT,
@@ -44,7 +41,8 @@ from bot.store.consent import (
     record_opt_in,
     record_opt_out,
 )
-from bot.store.db import Base, create_tables, dispose_engines, get_engine, session_scope
+from bot.store.console import AuditEntry
+from bot.store.db import create_tables, dispose_engines, get_engine, session_scope
 from bot.store.support import (
     HANDOFF_CLOSED,
     HANDOFF_OPEN,
@@ -406,113 +404,38 @@ async def test_deleting_without_any_stored_data_still_confirms(all_tables: None)
     assert events == [Restarted()]
 
 
-def test_the_store_deletes_every_table_keyed_by_conversation(db_url: str) -> None:
-    parent = Table(
-        "test_support_notes",
-        Base.metadata,
-        Column("id", Integer, primary_key=True),
-        Column("conversation_id", String(255)),
-    )
-    child = Table(  # dependent rows go first (foreign keys are enforced)
-        "test_support_note_lines",
-        Base.metadata,
-        Column("id", Integer, primary_key=True),
-        Column("note_id", Integer, ForeignKey("test_support_notes.id"), nullable=False),
-        Column("conversation_id", String(255)),
-    )
-    try:
-        Base.metadata.create_all(get_engine())
-        with session_scope(get_engine()) as session:
-            session.execute(parent.insert(), [{"id": 1, "conversation_id": CLIENT}])
-            session.execute(parent.insert(), [{"id": 2, "conversation_id": CLIENT}])
-            session.execute(parent.insert(), [{"id": 3, "conversation_id": OTHER_CLIENT}])
-            session.execute(child.insert(), [{"note_id": 1, "conversation_id": CLIENT}])
-            session.add(Handoff(conversation_id=CLIENT, reason="fallback"))
-
-        deleted = privacy.delete_client_data(CLIENT, actor="client")
-
-        assert deleted["test_support_notes"] == 2
-        assert deleted["test_support_note_lines"] == 1
-        assert deleted["mfi_handoff"] == 1
-        assert deleted[privacy.RASA_EVENTS_TABLE] == 0
-        with session_scope(get_engine()) as session:
-            left = session.execute(select(parent.c.conversation_id)).scalars().all()
-        assert left == [OTHER_CLIENT]
-    finally:
-        Base.metadata.remove(child)
-        Base.metadata.remove(parent)
-
-
-def test_the_store_skips_tables_not_created_yet(db_url: str) -> None:
-    deleted = privacy.delete_client_data(CLIENT, actor="client")
-
-    assert set(deleted) == {privacy.RASA_EVENTS_TABLE}
-    assert deleted[privacy.RASA_EVENTS_TABLE] == 0
-
-
-@pytest.fixture
-def console_privacy(monkeypatch: pytest.MonkeyPatch) -> List[tuple]:
-    calls: List[tuple] = []
-    module = types.ModuleType("bot.console.privacy")
-
-    async def delete_client_data(conversation_id: str, actor: str) -> None:
-        calls.append((conversation_id, actor))
-
-    module.delete_client_data = delete_client_data
-    monkeypatch.setitem(sys.modules, "bot.console.privacy", module)
-    return calls
-
-
-async def test_the_consoles_deletion_is_used_when_there_is_one(
-    db_url: str, console_privacy: List[tuple]
+async def test_deleting_leaves_an_audit_entry_without_content_or_client_id(
+    db_url: str,
 ) -> None:
-    await run(ActionOptOut(), tracker_for("stop", "opt_out"))
+    text = "the officer shouted at me"
+    await run(
+        ActionSubmitComplaint(), tracker_for(text, "complain", slots={"complaint_text": text})
+    )
+    AuditEntry.__table__.create(get_engine())
+    with session_scope(get_engine()) as session:
+        audit.record(session, "amina", audit.HANDOFF_REPLY, CLIENT, {"text": "Pole sana"})
 
-    await run(ActionDeleteMyData(0.05, 0.01), tracker_for("yes", "affirm"))
+    messages, _ = await run(ActionDeleteMyData(0.05, 0.01), tracker_for("yes", "affirm"))
     await asyncio.gather(*pending_erasures())
 
-    assert console_privacy == [(CLIENT, "client")]
-    assert len(rows(Consent)) == 1  # the console's function decides, not ours
-
-
-def test_without_a_console_the_stores_deletion_is_used(monkeypatch: pytest.MonkeyPatch) -> None:
-    def import_module(name: str) -> types.ModuleType:
-        error = ModuleNotFoundError(f"No module named {name!r}")
-        error.name = name
-        raise error
-
-    monkeypatch.setattr(support.importlib, "import_module", import_module)
-    assert client_data_deleter() is privacy.delete_client_data
-
-
-async def test_a_failing_console_deletion_still_deletes(
-    db_url: str, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
-) -> None:
-    module = types.ModuleType("bot.console.privacy")
-
-    def delete_client_data(conversation_id: str, actor: str) -> None:
-        raise RuntimeError("no such table: mfi_console_audit")
-
-    module.delete_client_data = delete_client_data
-    monkeypatch.setitem(sys.modules, "bot.console.privacy", module)
-    await run(ActionOptOut(), tracker_for("stop", "opt_out"))
-
-    with caplog.at_level(logging.ERROR, logger="actions.support"):
-        messages, _ = await run(ActionDeleteMyData(0.05, 0.01), tracker_for("yes", "affirm"))
-    await asyncio.gather(*pending_erasures())
-
-    assert rows(Consent) == []
     assert [m["response"] for m in messages] == ["utter_data_deleted"]
-    assert "console's deletion failed" in caplog.text
+    reply, deletion = rows(AuditEntry)
+    assert (deletion.action, deletion.actor) == (audit.CLIENT_DATA_DELETE, "client")
+    assert deletion.target.startswith(privacy.PSEUDONYM_PREFIX)
+    assert json.loads(deletion.detail) == {"rows": {"mfi_complaint": 1, "mfi_handoff": 1}}
+    assert (reply.target, reply.detail) == (deletion.target, None)
+    for entry in (reply, deletion):
+        stored = f"{entry.target} {entry.detail}"
+        assert CLIENT not in stored and "shouted" not in stored and "Pole" not in stored
+    assert rows(Complaint) == [] and rows(Handoff) == []
 
 
-async def test_a_failing_store_deletion_is_not_confirmed(
+async def test_a_failing_deletion_is_not_confirmed(
     db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def broken(conversation_id: str, actor: str) -> None:
         raise RuntimeError("database is locked")
 
-    monkeypatch.setattr(support, "client_data_deleter", lambda: broken)
     monkeypatch.setattr(privacy, "delete_client_data", broken)
     dispatcher = CollectingDispatcher()
 
@@ -520,17 +443,7 @@ async def test_a_failing_store_deletion_is_not_confirmed(
         await ActionDeleteMyData(0.05, 0.01).run(dispatcher, tracker_for("yes", "affirm"), {})
 
     assert dispatcher.messages == []
-
-
-def test_a_broken_console_module_is_not_hidden(monkeypatch: pytest.MonkeyPatch) -> None:
-    def import_module(name: str) -> types.ModuleType:
-        error = ModuleNotFoundError("No module named 'argon2'")
-        error.name = "argon2"
-        raise error
-
-    monkeypatch.setattr(support.importlib, "import_module", import_module)
-    with pytest.raises(ModuleNotFoundError):
-        client_data_deleter()
+    assert pending_erasures() == []
 
 
 # --- what Rasa does with the events ---------------------------------------------------

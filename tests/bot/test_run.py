@@ -10,11 +10,7 @@ from bot.settings import PROJECT_ROOT
 
 
 def start(children: str) -> subprocess.Popen:
-    code = (
-        "import sys, bot.run as run\n"
-        f"run.commands = lambda: {children}\n"
-        "sys.exit(run.main())\n"
-    )
+    code = f"import sys, bot.run as run\nrun.commands = lambda: {children}\nsys.exit(run.main())\n"
     return subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT)
 
 

@@ -26,9 +26,19 @@ import io
 import threading
 import time
 import weakref
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Mapping, MutableMapping, Sequence, Tuple
+from typing import (
+    Any,
+    Dict,
+    Iterable,
+    Iterator,
+    List,
+    Mapping,
+    MutableMapping,
+    Sequence,
+    Tuple,
+)
 
 from sqlalchemy import Float, case, cast, func, insert, inspect, select, update
 from sqlalchemy.engine import Connection, Engine
@@ -38,11 +48,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import audit
 from bot.console.auth import Role, requires
 from bot.console.events import EVENTS
 from bot.console.indexer import FALLBACK_INTENT, POSTGRESQL_OVERLAP
 from bot.console.web import Area, Console, NavItem, console_of, render, user_of
+from bot.store import audit
 from bot.store.console import (
     ConversationSummary,
     IndexedMessage,
@@ -461,6 +471,14 @@ def activity_indexer(engine: Engine) -> ActivityIndexer:
         return indexer
 
 
+def _distinct_counts(pairs: Iterable[Tuple[str | None, str]]) -> Dict[str, int]:
+    """How many distinct conversations each group has, from (group, conversation) pairs."""
+    counts: Dict[str, int] = defaultdict(int)
+    for group, count in Counter(group for group, _ in set(pairs)).items():
+        counts[_label(group)] += count
+    return counts
+
+
 def _day_number(day: dt.date) -> int:
     return day.toordinal() - EPOCH_ORDINAL
 
@@ -476,13 +494,7 @@ def _activity(session: Session, window: DateRange, result: Analytics, values: Da
         ACTIVITY.c.day <= _day_number(window.end),
     )
     is_fallback = ACTIVITY.c.intent == FALLBACK_INTENT
-    channels: Dict[str, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    languages: Dict[str, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    everyone: set = set()
-    with_fallback: set = set()
-    by_channel: Dict[str, set] = defaultdict(set)
-    by_language: Dict[str, set] = defaultdict(set)
-    for day, channel, language, conversation_id, messages, fallbacks in session.execute(
+    rows = session.execute(
         select(
             ACTIVITY.c.day,
             ACTIVITY.c.channel,
@@ -495,27 +507,39 @@ def _activity(session: Session, window: DateRange, result: Analytics, values: Da
         .group_by(
             ACTIVITY.c.day, ACTIVITY.c.channel, ACTIVITY.c.language, ACTIVITY.c.conversation_id
         )
-    ):
-        name = dt.date.fromordinal(EPOCH_ORDINAL + int(day)).isoformat()
-        counts = values[name]
-        counts["conversations"] = counts.get("conversations", 0) + 1
-        counts["messages"] = counts.get("messages", 0) + int(messages)
-        counts["fallbacks"] = counts.get("fallbacks", 0) + int(fallbacks or 0)
-        channels[name][_label(channel)] += 1
-        languages[name][_label(language)] += 1
-        everyone.add(conversation_id)
+    ).all()
+    # one row per conversation and day: add up per (day, channel, language) first
+    groups: Dict[Tuple[int, str | None, str | None], List[int]] = {}
+    seen = set()
+    with_fallback = set()
+    for day, channel, language, conversation_id, messages, fallbacks in rows:
+        group = groups.get((day, channel, language))
+        if group is None:
+            group = groups[(day, channel, language)] = [0, 0, 0]
+        group[0] += 1
+        group[1] += messages
+        group[2] += fallbacks or 0
+        seen.add((channel, language, conversation_id))
         if fallbacks:
             with_fallback.add(conversation_id)
-        by_channel[_label(channel)].add(conversation_id)
-        by_language[_label(language)].add(conversation_id)
+    channels: Dict[str, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    languages: Dict[str, Dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for (day, channel, language), (conversations, messages, fallbacks) in groups.items():
+        name = dt.date.fromordinal(EPOCH_ORDINAL + int(day)).isoformat()
+        counts = values[name]
+        counts["conversations"] = counts.get("conversations", 0) + conversations
+        counts["messages"] = counts.get("messages", 0) + int(messages)
+        counts["fallbacks"] = counts.get("fallbacks", 0) + int(fallbacks)
+        channels[name][_label(channel)] += conversations
+        languages[name][_label(language)] += conversations
     days = list(values)
     result.by_channel = _top_series(channels, days)
     result.by_language = _top_series(languages, days)
-    result.conversations = len(everyone)
+    result.conversations = len({conversation_id for _, _, conversation_id in seen})
     result.fallback_conversations = len(with_fallback)
     # a conversation whose channel or language changed counts once under each
-    result.channel_totals = _ranked({name: len(ids) for name, ids in by_channel.items()})
-    result.language_totals = _ranked({name: len(ids) for name, ids in by_language.items()})
+    result.channel_totals = _ranked(_distinct_counts([(c, cid) for c, _, cid in seen]))
+    result.language_totals = _ranked(_distinct_counts([(lang, cid) for _, lang, cid in seen]))
     intents: Dict[str, int] = defaultdict(int)
     for _, intent, count in session.execute(
         select(ACTIVITY.c.day, ACTIVITY.c.intent, func.count())

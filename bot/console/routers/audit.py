@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import audit
 from bot.console.auth import Role, requires
 from bot.console.web import Area, NavItem, console_of, render
+from bot.store import audit
 
 AUDIT_PATH = "/audit"
 PAGE_SIZE = 100

@@ -7,7 +7,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import audit
 from bot.console.auth import (
     LOGIN_PATH,
     SESSION_COOKIE,
@@ -21,6 +20,7 @@ from bot.console.auth import (
     start_session,
 )
 from bot.console.web import Area, console_of, form_data, redirect, render, user_of
+from bot.store import audit
 
 HOME = "/conversations"
 WRONG = "Wrong username or password."

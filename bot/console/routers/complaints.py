@@ -12,10 +12,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import audit
 from bot.console.auth import Role, requires
 from bot.console.listing import summary_ids
 from bot.console.web import Area, NavItem, console_of, redirect, render, user_of
+from bot.store import audit
 from bot.store.support import COMPLAINT_CLOSED, COMPLAINT_OPEN, Complaint
 
 COMPLAINTS_PATH = "/complaints"

@@ -23,7 +23,6 @@ from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
 from starlette.routing import Route
 
-from bot.console import audit
 from bot.console.auth import Role, StaffUser, requires
 from bot.console.events import load_events
 from bot.console.listing import (
@@ -36,7 +35,6 @@ from bot.console.listing import (
     summary_by_id,
 )
 from bot.console.masking import Masker
-from bot.console.privacy import delete_client_data
 from bot.console.transcript import transcript
 from bot.console.web import (
     Area,
@@ -49,8 +47,10 @@ from bot.console.web import (
     render,
     user_of,
 )
+from bot.store import audit
 from bot.store.console import Note, Review, Tag
 from bot.store.db import session_scope
+from bot.store.privacy import delete_client_data
 from bot.store.support import Complaint
 
 LIST_PATH = "/conversations"

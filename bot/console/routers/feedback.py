@@ -33,13 +33,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import audit
 from bot.console.auth import Role, StaffUser, requires
 from bot.console.events import EVENTS, USER, decode
 from bot.console.listing import summary_by_conversation, summary_ids
 from bot.console.web import Area, NavItem, console_of, form_data, redirect, render, user_of
 from bot.i18n.languages import language_codes
 from bot.settings import PROJECT_ROOT
+from bot.store import audit
 from bot.store.console import CORRECTION_EXPORTED, CORRECTION_NEW, NluCorrection
 
 FEEDBACK_PATH = "/feedback"

@@ -11,7 +11,6 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.console import audit
 from bot.console.auth import (
     Role,
     UserError,
@@ -23,6 +22,7 @@ from bot.console.auth import (
     role_names,
 )
 from bot.console.web import Area, NavItem, console_of, form_data, redirect, render, user_of
+from bot.store import audit
 from bot.store.console import ConsoleUser
 
 USERS_PATH = "/users"

@@ -33,6 +33,13 @@ GUARDED = [
     ("POST", "/users/1", Role.ADMIN),
     ("GET", "/audit", Role.ADMIN),
     ("POST", "/logout", Role.VIEWER),
+    ("GET", "/analytics", Role.VIEWER),
+    ("GET", "/analytics.csv", Role.SUPERVISOR),
+    ("GET", "/feedback", Role.SUPERVISOR),
+    ("POST", "/feedback/export", Role.SUPERVISOR),
+    ("GET", "/feedback/correct/1", Role.SUPERVISOR),
+    ("POST", "/feedback/correct/1", Role.SUPERVISOR),
+    ("POST", "/feedback/1/delete", Role.SUPERVISOR),
 ]
 
 
@@ -65,7 +72,9 @@ def test_the_table_above_covers_every_guarded_route(app: Starlette) -> None:
             method,
             path.replace("{handoff_id:int}", "{summary_id:int}")
             .replace("{complaint_id:int}", "{summary_id:int}")
-            .replace("{user_id:int}", "{summary_id:int}"),
+            .replace("{user_id:int}", "{summary_id:int}")
+            .replace("{event_id:int}", "{summary_id:int}")
+            .replace("{correction_id:int}", "{summary_id:int}"),
             role,
         )
         for method, path, role in guarded

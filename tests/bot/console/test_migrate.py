@@ -12,9 +12,9 @@ from sqlalchemy.engine import Engine
 from bot.console.indexer import Indexer
 from bot.console.listing import ConversationFilter, list_page
 from bot.console.migrate import upgrade
-from bot.console.privacy import delete_client_data
 from bot.console.seed import seed
 from bot.store.db import create_tables, dispose_engines, get_engine, session_scope
+from bot.store.privacy import delete_client_data
 
 POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONSOLE_TABLES = {
@@ -38,7 +38,7 @@ def test_upgrade_creates_tables_and_is_idempotent(db_url: str) -> None:
     with engine.connect() as connection:
         assert (
             connection.execute(text("SELECT version_num FROM mfi_alembic_version")).scalar()
-            == "0001"
+            == "0002"
         )
 
 

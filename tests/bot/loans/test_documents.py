@@ -95,7 +95,9 @@ def test_the_csv_has_plain_numbers_and_iso_dates() -> None:
 
 
 def test_indic_labels_fall_back_to_english_in_the_pdf() -> None:
-    assert renders_in_pdf(["Échéancier", "Ratiba ya marejesho", "1 033,33", "10\u202f000,00\xa0€", "₹500"])
+    assert renders_in_pdf(
+        ["Échéancier", "Ratiba ya marejesho", "1 033,33", "10\u202f000,00\xa0€", "₹500"]
+    )
     assert not renders_in_pdf(["किस्त"])
     assert not renders_in_pdf(["১,০৩৩"])
 

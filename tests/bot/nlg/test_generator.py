@@ -40,9 +40,7 @@ def test_unknown_language_uses_the_default(nlg: CatalogNLG) -> None:
 
 
 def test_fills_variables_from_the_action(nlg: CatalogNLG) -> None:
-    domain = Domain.from_dict(
-        {"responses": {"utter_x": [{"text": "Pay {amount} by {date}."}]}}
-    )
+    domain = Domain.from_dict({"responses": {"utter_x": [{"text": "Pay {amount} by {date}."}]}})
     generator = CatalogNLG(domain=domain)
     response = asyncio.run(
         generator.generate("utter_x", tracker_in("en"), "rest", amount="KES 10", date="1 Dec")

@@ -17,13 +17,13 @@ from starlette.testclient import TestClient
 from bot.console.auth import Role
 from bot.console.indexer import Indexer
 from bot.console.migrate import upgrade
-from bot.console.privacy import delete_client_data
 from bot.console.routers import analytics
 from bot.console.routers.analytics import ActivityIndexer, DateRange, RangeError, compute
 from bot.console.seed import seed
 from bot.store.console import AuditEntry, MessageActivity
 from bot.store.db import get_engine, session_scope
 from bot.store.lessons import KIND_QUIZ, KIND_REVIEW, LessonCompletion, QuizAttempt
+from bot.store.privacy import delete_client_data
 from bot.store.support import COMPLAINT_CLOSED, COMPLAINT_OPEN, Complaint, Handoff
 
 from ..conftest import post

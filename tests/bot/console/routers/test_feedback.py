@@ -18,7 +18,6 @@ from starlette.testclient import TestClient
 
 from bot.console.auth import Role
 from bot.console.migrate import alembic_config
-from bot.console.privacy import delete_client_data
 from bot.console.routers.feedback import (
     CorrectionError,
     DomainNames,
@@ -32,6 +31,7 @@ from bot.console.routers.feedback import (
 )
 from bot.store.console import CORRECTION_EXPORTED, CORRECTION_NEW, AuditEntry, NluCorrection
 from bot.store.db import session_scope
+from bot.store.privacy import delete_client_data
 
 from ..conftest import TELEGRAM_ID, WHATSAPP_ID, csrf_of, post
 from ..fakes import EventWriter

@@ -1,8 +1,8 @@
 """The audit log: who viewed which conversation, exported what, replied what, and when.
 
-``record`` is the one way to write an entry (the console's routers and the privacy module
-use it); ``details`` are stored as JSON and must not hold more client content than the
-action needs (a reply's text, yes; a deleted client's messages, never).
+``record`` is the one way to write an entry (the console's routers and
+``bot.store.privacy`` use it); ``details`` are stored as JSON and must not hold more client
+content than the action needs (a reply's text, yes; a deleted client's messages, never).
 """
 
 from __future__ import annotations
