@@ -162,3 +162,27 @@ def assistant(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
                 process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 process.kill()
+
+
+POSTGRESQL_START = (
+    "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql | tail -n 1) main start"
+)
+
+
+def _postgresql_answers() -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@pytest.fixture(scope="session")
+def postgresql_running() -> None:
+    """Makes sure the machine's PostgreSQL (127.0.0.1:5432) runs, starting it if it is down."""
+    if _postgresql_answers():
+        return
+    subprocess.run(POSTGRESQL_START, shell=True, check=False, capture_output=True, timeout=60)
+    deadline = time.monotonic() + 30
+    while not _postgresql_answers() and time.monotonic() < deadline:
+        time.sleep(0.5)

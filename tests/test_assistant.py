@@ -7,42 +7,20 @@ client would, through the REST channel and the HTTP API.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
-from typing import List, Tuple
 
 import pytest
 import yaml
 
 from bot.i18n.catalog import translate
 from bot.settings import PROJECT_ROOT
+from tests.rest_client import post, say
 
 MODEL = PROJECT_ROOT / "models" / "mfi.tar.gz"
 STARTUP_SECONDS = 180
 DOMAIN = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
 
 pytestmark = pytest.mark.model
-
-
-def post(url: str, body: bytes, content_type: str = "application/json") -> Tuple[int, object]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": content_type})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
-
-
-def say(base: str, text: str, sender: str | None = None) -> List[dict]:
-    sender = sender or uuid.uuid4().hex
-    status, replies = post(
-        f"{base}/webhooks/rest/webhook",
-        json.dumps({"sender": sender, "message": text}).encode(),
-    )
-    assert status == 200, replies
-    return replies  # type: ignore[return-value]
 
 
 def response_text(name: str, language: str) -> str:

@@ -8,9 +8,6 @@ client's language.
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
 import uuid
 from decimal import Decimal
 from typing import Dict, List, Sequence, Tuple
@@ -21,6 +18,7 @@ import yaml
 from bot.i18n import format_money, format_percent
 from bot.i18n.catalog import translate
 from bot.settings import PROJECT_ROOT
+from tests.rest_client import say
 
 pytestmark = pytest.mark.model
 
@@ -95,25 +93,6 @@ CASES: Dict[str, Tuple[Tuple[str, ...], Tuple[str, str, str, str, str]]] = {
         ("945.60", "1347.15", "11347.15", "0.240", "0.268"),
     ),
 }
-
-
-def post(url: str, body: bytes) -> Tuple[int, object]:
-    request = urllib.request.Request(url, data=body, headers={"Content-Type": "application/json"})
-    try:
-        with urllib.request.urlopen(request, timeout=60) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as error:
-        return error.code, error.read().decode("utf-8", "replace")
-
-
-def say(base: str, text: str, sender: str | None = None) -> List[dict]:
-    sender = sender or uuid.uuid4().hex
-    status, replies = post(
-        f"{base}/webhooks/rest/webhook",
-        json.dumps({"sender": sender, "message": text}).encode(),
-    )
-    assert status == 200, replies
-    return replies  # type: ignore[return-value]
 
 
 def expected_figures(language: str, figures: Sequence[str]) -> List[str]:

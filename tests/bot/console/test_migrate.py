@@ -64,7 +64,7 @@ def test_upgrade_after_create_tables_adds_the_search_index(db_url: str) -> None:
 
 
 @pytest.fixture
-def postgres() -> Iterator[Engine]:
+def postgres(postgresql_running: None) -> Iterator[Engine]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
     admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = f"mfi_console_{secrets.token_hex(4)}"
