@@ -28,6 +28,7 @@ $(VENV)/.installed: requirements.lock
 	$(PY) -m pip install --quiet --upgrade pip==24.0
 	$(PY) -m pip install --quiet --no-deps -r requirements.lock
 	$(PY) -m pip check
+	$(RASA) telemetry disable >/dev/null
 	touch $@
 
 install: $(VENV)/.installed ## Create the virtualenv and install the locked dependencies
