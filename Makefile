@@ -33,7 +33,7 @@ $(VENV)/.installed: requirements.lock
 
 install: $(VENV)/.installed ## Create the virtualenv and install the locked dependencies
 
-$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+$(MODEL): $(TRAINING_INPUTS) | $(VENV)/.installed
 	$(RASA) train --fixed-model-name mfi --out models --num-threads 2 --force
 	touch $@
 

@@ -33,7 +33,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import language_of
+from actions.common import is_activation, language_of
 from bot.budget.affordability_form import (
     ASK_AFFORD_EXPENSES,
     ASK_AFFORD_INCOME,
@@ -420,7 +420,7 @@ class ValidateBudgetForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Update the form's slots from the latest message and pick the next question."""
-        starting = tracker.active_loop_name != FORM_BUDGET
+        starting = is_activation(tracker, FORM_BUDGET)
         draft = BudgetDraft() if starting else budget_draft_of(tracker)
         if not starting and not answered_now(tracker, FORM_BUDGET):
             return [requested(draft.next_question(), BUDGET_QUESTION_SLOTS)]
@@ -558,7 +558,7 @@ class ValidateAffordabilityForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Update the form's slots from the latest message and pick the next question."""
-        starting = tracker.active_loop_name != FORM_AFFORDABILITY
+        starting = is_activation(tracker, FORM_AFFORDABILITY)
         draft = afford_draft_of(tracker)
         if not starting and not answered_now(tracker, FORM_AFFORDABILITY):
             return [requested(draft.next_question(), AFFORD_QUESTION_SLOTS)]
@@ -669,7 +669,7 @@ class ValidateSavingsForm(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[str, Any]
     ) -> List[EventType]:
         """Update the form's slots from the latest message and pick the next question."""
-        starting = tracker.active_loop_name != FORM_SAVINGS
+        starting = is_activation(tracker, FORM_SAVINGS)
         draft = SavingsDraft() if starting else savings_draft_of(tracker)
         if not starting and not answered_now(tracker, FORM_SAVINGS):
             return [requested(draft.next_question(), SAVINGS_QUESTION_SLOTS)]

@@ -33,3 +33,21 @@ def payload(intent: str, entities: Optional[Dict[str, Any]] = None) -> str:
     import json
 
     return f"/{intent}{json.dumps(entities, ensure_ascii=False, separators=(',', ':'))}"
+
+
+def is_activation(tracker: Tracker, form: str) -> bool:
+    """Whether ``form`` is being activated by the latest message (it has asked nothing yet).
+
+    Rasa calls a form's validation action at activation with the form already marked
+    active, so ``active_loop_name`` alone cannot tell: the form is starting when no client
+    message came after the form's activation.
+    """
+    if tracker.active_loop_name != form:
+        return True
+    for event in reversed(tracker.events):
+        kind = event.get("event")
+        if kind == "user":
+            return False
+        if kind == "active_loop" and event.get("name") == form:
+            return True
+    return False

@@ -22,7 +22,7 @@ from rasa_sdk.events import EventType, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import REQUESTED_SLOT, FormValidationAction
 
-from actions.common import language_of, latest_entity, payload
+from actions.common import is_activation, language_of, latest_entity, payload
 from bot.finance import ErrorCode, LoanInputError
 from bot.glossary import lookup
 from bot.loans import comparison, presenting
@@ -242,19 +242,6 @@ def message_is_new(tracker: Tracker, form: str) -> bool:
                 marker_seen = True
                 continue
             return False
-    return False
-
-
-def is_activation(tracker: Tracker, form: str) -> bool:
-    """Whether the form is being activated by the latest message (not asking yet)."""
-    if tracker.active_loop_name != form:
-        return True
-    for event in reversed(tracker.events):
-        kind = event.get(EVENT_KEY)
-        if kind == EVENT_USER:
-            return False
-        if kind == EVENT_ACTIVE_LOOP and event.get(NAME_KEY) == form:
-            return True
     return False
 
 

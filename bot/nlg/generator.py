@@ -13,6 +13,7 @@ import copy
 import logging
 from typing import Any, Dict, Optional, Text
 
+from rasa.core.nlg import interpolator
 from rasa.core.nlg.response import TemplatedNaturalLanguageGenerator
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -74,3 +75,22 @@ class CatalogNLG(TemplatedNaturalLanguageGenerator):
             return None
         translated = translate_response(response, utter_action, language)
         return self._fill_response(translated, filled_slots, **kwargs)
+
+    def _fill_response(
+        self,
+        response: Dict[Text, Any],
+        filled_slots: Optional[Dict[Text, Any]] = None,
+        **kwargs: Any,
+    ) -> Dict[Text, Any]:
+        """Fills ``{variables}`` in the text and button titles, never in payloads.
+
+        Rasa's own NLG also interpolates button payloads, where the braces of an intent
+        payload (``/inform{"frequency":"weekly"}``) are not variables.
+        """
+        values = self._response_variables(filled_slots, kwargs)
+        if response.get("text"):
+            response["text"] = interpolator.interpolate_text(response["text"], values)
+        for button in response.get("buttons") or []:
+            if button.get("title"):
+                button["title"] = interpolator.interpolate_text(button["title"], values)
+        return response

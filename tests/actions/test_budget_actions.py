@@ -169,8 +169,9 @@ class Conversation:
         self.active_loop: str | None = None
         self.said: List[Tuple[str, Dict[str, Any]]] = []
 
-    def tracker(self, extra: Sequence[Dict[str, Any]] = ()) -> Tracker:
-        loop = {"name": self.active_loop} if self.active_loop else {}
+    def tracker(self, extra: Sequence[Dict[str, Any]] = (), active: str | None = None) -> Tracker:
+        active = active or self.active_loop
+        loop = {"name": active} if active else {}
         return Tracker(
             CLIENT,
             dict(self.slots),
@@ -196,10 +197,10 @@ class Conversation:
         self.latest = event["parse_data"]
 
     async def run(
-        self, action: Action, extra: Sequence[Dict[str, Any]] = ()
+        self, action: Action, extra: Sequence[Dict[str, Any]] = (), active: str | None = None
     ) -> List[Dict[str, Any]]:
         dispatcher = CollectingDispatcher()
-        events = await action.run(dispatcher, self.tracker(extra), {})
+        events = await action.run(dispatcher, self.tracker(extra, active), {})
         for message in dispatcher.messages:
             values = {k: v for k, v in message.items() if k not in STANDARD_KEYS}
             self.said.append((message["response"], values))
@@ -219,7 +220,10 @@ class Conversation:
             {"event": "slot", "name": "requested_slot", "value": self.slots.get("requested_slot")},
             {"event": "action", "name": form},
         ]
-        events = await self.run(validator, extra)
+        if starting:
+            # Rasa 3.6 validates at activation with the form already marked active
+            extra = [{"event": "active_loop", "name": form}] + extra
+        events = await self.run(validator, extra, active=form)
         filled = [e for e in events if e.get("event") == "slot" and e["name"] != "requested_slot"]
         if not starting and not returning and not filled:
             return REJECTED

@@ -50,3 +50,26 @@ def test_fills_variables_from_the_action(nlg: CatalogNLG) -> None:
 
 def test_unknown_response_gives_none(nlg: CatalogNLG) -> None:
     assert asyncio.run(nlg.generate("utter_nothing", tracker_in("en"), "rest")) is None
+
+
+def test_button_payloads_are_left_as_they_are(caplog: pytest.LogCaptureFixture) -> None:
+    domain = Domain.from_dict(
+        {
+            "responses": {
+                "utter_x": [
+                    {
+                        "text": "Per {unit}?",
+                        "buttons": [
+                            {"title": "{unit}", "payload": '/inform{"frequency":"weekly"}'}
+                        ],
+                    }
+                ]
+            }
+        }
+    )
+    response = asyncio.run(
+        CatalogNLG(domain=domain).generate("utter_x", tracker_in("en"), "rest", unit="week")
+    )
+    assert response["text"] == "Per week?"
+    assert response["buttons"] == [{"title": "week", "payload": '/inform{"frequency":"weekly"}'}]
+    assert "interpolat" not in caplog.text
