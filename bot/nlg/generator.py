@@ -24,6 +24,8 @@ from bot.i18n.conversation import conversation_language
 
 logger = logging.getLogger(__name__)
 
+ESCAPED_BRACE = "{{"
+
 
 def translate_response(response: Dict[str, Any], name: str, language: str) -> Dict[str, Any]:
     """Returns a copy of a response variation with text and button titles translated."""
@@ -82,10 +84,11 @@ class CatalogNLG(TemplatedNaturalLanguageGenerator):
         filled_slots: Optional[Dict[Text, Any]] = None,
         **kwargs: Any,
     ) -> Dict[Text, Any]:
-        """Fills ``{variables}`` in the text and button titles, never in payloads.
+        """Fills ``{variables}`` in the text and button titles, and in payloads that ask for it.
 
-        Rasa's own NLG also interpolates button payloads, where the braces of an intent
-        payload (``/inform{"frequency":"weekly"}``) are not variables.
+        The braces of an intent payload (``/inform{"frequency":"weekly"}``) are not
+        variables: Rasa's own NLG tries them anyway and logs an error for each. A payload
+        is filled only when it escapes its own braces (``/start_quiz{{"topic":"{topic}"}}``).
         """
         values = self._response_variables(filled_slots, kwargs)
         if response.get("text"):
@@ -93,4 +96,7 @@ class CatalogNLG(TemplatedNaturalLanguageGenerator):
         for button in response.get("buttons") or []:
             if button.get("title"):
                 button["title"] = interpolator.interpolate_text(button["title"], values)
+            payload = button.get("payload")
+            if isinstance(payload, str) and ESCAPED_BRACE in payload:
+                button["payload"] = interpolator.interpolate_text(payload, values)
         return response

@@ -73,3 +73,22 @@ def test_button_payloads_are_left_as_they_are(caplog: pytest.LogCaptureFixture) 
     assert response["text"] == "Per week?"
     assert response["buttons"] == [{"title": "week", "payload": '/inform{"frequency":"weekly"}'}]
     assert "interpolat" not in caplog.text
+
+
+def test_payloads_that_escape_their_braces_are_filled() -> None:
+    domain = Domain.from_dict(
+        {
+            "responses": {
+                "utter_x": [
+                    {
+                        "text": "Quiz?",
+                        "buttons": [{"title": "Go", "payload": '/start_quiz{{"topic":"{topic}"}}'}],
+                    }
+                ]
+            }
+        }
+    )
+    response = asyncio.run(
+        CatalogNLG(domain=domain).generate("utter_x", tracker_in("en"), "rest", topic="saving")
+    )
+    assert response["buttons"][0]["payload"] == '/start_quiz{"topic":"saving"}'
