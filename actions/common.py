@@ -9,9 +9,6 @@ from rasa_sdk import Tracker
 from bot.i18n import resolve_language
 from bot.i18n.conversation import conversation_language
 
-# slots
-SLOT_LANGUAGE = "language"
-
 # entities
 ENTITY_LANGUAGE = "language"
 
