@@ -17,7 +17,7 @@ export PYTHONHASHSEED := 0
 # Rasa's telemetry would try to reach the internet
 export RASA_TELEMETRY_ENABLED := false
 
-.PHONY: help install run test lint validate train rasa-test pytest browser lock clean telegram-webhook telegram-poll
+.PHONY: help install services run run-prod test lint validate train rasa-test pytest browser lock clean telegram-webhook telegram-poll bench
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,13 +42,19 @@ train: $(MODEL) ## Train the model (only when data, config or domain changed)
 run: $(MODEL) ## Start the action server, Rasa (REST on :5005) and the staff console; Ctrl-C stops all
 	$(PY) -m bot.run
 
+run-prod: $(MODEL) ## Production mode: 2 Rasa servers on PostgreSQL, Redis, RabbitMQ behind :5005 (prod.env)
+	$(PY) -m bot.run --production
+
+services: install ## Start the local PostgreSQL, Redis and RabbitMQ if they are down
+	$(PY) -m bot.production services
+
 validate: install ## Check training data, domain and translations
 	$(RASA) data validate --max-history 5
 	$(PY) -m bot.i18n check
 
 lint: install ## ruff
-	$(VENV)/bin/ruff check bot actions tests
-	$(VENV)/bin/ruff format --check bot actions tests
+	$(VENV)/bin/ruff check bot actions tests bench
+	$(VENV)/bin/ruff format --check bot actions tests bench
 
 rasa-test: $(MODEL) ## Test stories end to end through NLU and dialogue
 	$(RASA) test core --model $(MODEL) --stories tests/stories --fail-on-prediction-errors --out results/core --no-plot
@@ -64,7 +70,7 @@ browser: ## Headless Chromium for the browser tests (Debian's packages; nothing 
 pytest: $(MODEL) browser ## Unit, integration and browser tests
 	$(PY) -m pytest -q
 
-test: install lint validate train rasa-test pytest ## Everything CI checks
+test: install services lint validate train rasa-test pytest ## Everything CI checks
 
 lock: ## Re-resolve requirements.in into requirements.lock (needs the network)
 	rm -rf .venv-lock && $(PYTHON310) -m venv .venv-lock
@@ -79,6 +85,17 @@ telegram-webhook: ## Register the Telegram webhook (TELEGRAM_BOT_TOKEN, TELEGRAM
 
 telegram-poll: ## Relay Telegram updates to the local Rasa of `make run` (no public URL needed)
 	$(PY) -m bot.channels.telegram poll
+
+# load benchmark of a running assistant (make run, or a production deployment)
+BENCH_URL ?= http://127.0.0.1:5005
+BENCH_USERS ?= 20
+BENCH_SPAWN_RATE ?= 5
+BENCH_DURATION ?= 60s
+BENCH_MODE ?= embedded
+
+bench: install ## Load-test the running assistant at BENCH_URL (BENCH_USERS, BENCH_DURATION, BENCH_MODE); report in results/bench/
+	BENCH_MODE=$(BENCH_MODE) $(VENV)/bin/locust -f bench/locustfile.py --headless --only-summary \
+		-u $(BENCH_USERS) -r $(BENCH_SPAWN_RATE) -t $(BENCH_DURATION) --host $(BENCH_URL)
 
 clean: ## Remove the virtualenv, models and local data
 	rm -rf $(VENV) models var results .rasa

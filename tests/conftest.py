@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import os
+import secrets
 import socket
 import subprocess
 import sys
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator, List, Tuple
 
@@ -186,3 +188,39 @@ def postgresql_running() -> None:
     deadline = time.monotonic() + 30
     while not _postgresql_answers() and time.monotonic() < deadline:
         time.sleep(0.5)
+
+
+POSTGRES_SERVER = "postgresql://postgres@127.0.0.1:5432"
+
+
+def postgres_admin(statement: str) -> None:
+    """Runs one statement as the machine's PostgreSQL superuser, outside a transaction."""
+    from sqlalchemy import create_engine, text
+
+    admin = create_engine(f"{POSTGRES_SERVER}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(statement))
+    finally:
+        admin.dispose()
+
+
+@contextmanager
+def throwaway_database(prefix: str) -> Iterator[str]:
+    """A new PostgreSQL database (``<prefix>_<hex>``): yields its URL, drops it after.
+
+    Skips the test when the server cannot be reached (use ``postgresql_running`` first
+    to start it when it is down).
+    """
+    from bot.store.db import dispose_engines
+
+    name = f"{prefix}_{secrets.token_hex(4)}"
+    try:
+        postgres_admin(f'CREATE DATABASE "{name}"')
+    except Exception as error:  # noqa: BLE001 - no server: skip
+        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({type(error).__name__})")
+    try:
+        yield f"{POSTGRES_SERVER}/{name}"
+    finally:
+        dispose_engines()
+        postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -6,13 +6,17 @@ the client hears nothing. This one answers such requests with a 400 and a JSON r
 and hands every well-formed message (even an empty text, which the NLU answers with a
 clear "please type your question") to Rasa as before. The webhook stays
 ``/webhooks/rest/webhook``.
+
+A turn that says nothing (an action failed) gets an apology in the client's language; a
+turn that cannot be locked or stored (Redis or the database is down) is answered with 503
+and ``Retry-After``, and nothing of it is kept. ``GET /webhooks/rest/health`` reports the
+server's dependencies (``bot.production.health``).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-from asyncio import CancelledError
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -21,11 +25,18 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from bot.channels.conversation import ConversationContext
+from bot.channels.turns import TurnOutcome, run_turn
+from bot.production.health import UNAVAILABLE
+from bot.production.health import report as health_report
+
 logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 255
 MAX_MESSAGE_CHARS = 20_000
 DEFAULT_SENDER = "default"
+RETRY_AFTER_SECONDS = 5
+UNAVAILABLE_MESSAGE = "the assistant cannot store conversations right now; send the message again"
 
 
 class RequestError(ValueError):
@@ -41,7 +52,7 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     """
     try:
         body = json.loads(raw or b"")
-    except (ValueError, UnicodeDecodeError) as error:
+    except (ValueError, UnicodeDecodeError, RecursionError) as error:  # too deep: Recursion
         raise RequestError("the body must be JSON") from error
     if not isinstance(body, dict):
         raise RequestError("the body must be a JSON object")
@@ -51,8 +62,15 @@ def parse_body(raw: bytes) -> Dict[str, Any]:
     if len(message) > MAX_MESSAGE_CHARS:
         raise RequestError(f"'message' must be at most {MAX_MESSAGE_CHARS} characters")
     sender = body.get("sender", DEFAULT_SENDER)
-    if not isinstance(sender, str) or not sender.strip() or len(sender) > MAX_SENDER_CHARS:
-        raise RequestError(f"'sender' must be a non-empty string of at most {MAX_SENDER_CHARS}")
+    if (
+        not isinstance(sender, str)
+        or not sender.strip()
+        or len(sender) > MAX_SENDER_CHARS
+        or not sender.isprintable()  # a NUL cannot be stored (PostgreSQL)
+    ):
+        raise RequestError(
+            f"'sender' must be a non-empty printable string of at most {MAX_SENDER_CHARS}"
+        )
     metadata = body.get("metadata")
     if metadata is not None and not isinstance(metadata, dict):
         raise RequestError("'metadata' must be a JSON object")
@@ -72,8 +90,13 @@ class RestInput(RasaRestInput):
         webhook = Blueprint("checked_rest_webhook", url_prefix="/webhooks/rest")
 
         @webhook.route("/", methods=["GET"])
-        async def health(_: Request) -> HTTPResponse:
+        async def alive(_: Request) -> HTTPResponse:
             return response.json({"status": "ok"})
+
+        @webhook.route("/health", methods=["GET"])
+        async def health(request: Request) -> HTTPResponse:
+            state = await health_report(getattr(request.app.ctx, "agent", None))
+            return response.json(state, status=503 if state["status"] == UNAVAILABLE else 200)
 
         @webhook.route("/webhook", methods=["POST"])
         async def receive(request: Request) -> HTTPResponse:
@@ -89,12 +112,14 @@ class RestInput(RasaRestInput):
                 input_channel=self.name(),
                 metadata=body["metadata"],
             )
-            try:
-                await on_new_message(message)
-            except CancelledError:
-                logger.error("The turn of %s timed out.", body["sender"])
-            except Exception:  # the client gets what was said so far, never a trace
-                logger.exception("The turn of %s failed.", body["sender"])
+            agent = getattr(request.app.ctx, "agent", None)
+            outcome = await run_turn(on_new_message, message, ConversationContext(agent, "rest"))
+            if outcome is TurnOutcome.UNAVAILABLE:
+                return response.json(
+                    {"error": UNAVAILABLE_MESSAGE},
+                    status=503,
+                    headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+                )
             return response.json(collector.messages)
 
         return webhook

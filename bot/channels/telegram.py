@@ -65,6 +65,7 @@ from bot.channels.delivery import (
     run_sync,
 )
 from bot.channels.text import split_text
+from bot.channels.turns import UNAVAILABLE_TEXT, TurnOutcome, apologize, run_turn, storage_errors
 from bot.store.channels import CALLBACK_TOKEN_PREFIX, ChannelStore
 
 logger = logging.getLogger(__name__)
@@ -78,6 +79,7 @@ WEBHOOK_PATH = "/webhooks/telegram/webhook"
 ALLOWED_UPDATES = ["message", "edited_message", "callback_query", "my_chat_member"]
 POLL_TIMEOUT_SECONDS = 30
 REQUEST_TIMEOUT_SECONDS = 15.0
+MAX_ID = 2**63  # Telegram's ids (chats, users, updates) fit in 64 bits
 
 VOICE_NOT_SUPPORTED = "utter_channel_voice_not_supported"
 MEDIA_NOT_SUPPORTED = "utter_channel_media_not_supported"
@@ -117,7 +119,8 @@ def callback_data_for(payload: str, store: ChannelStore) -> str:
 def payload_for(callback_data: str, store: ChannelStore) -> str | None:
     """Return the payload behind a callback query's data (None for an unknown token)."""
     if callback_data.startswith(CALLBACK_TOKEN_PREFIX):
-        return store.get_callback_payload(callback_data)
+        # a token is printable: a NUL (no token of ours) would make PostgreSQL refuse the query
+        return store.get_callback_payload(callback_data) if callback_data.isprintable() else None
     return callback_data
 
 
@@ -159,6 +162,56 @@ def command_text(text: str) -> str:
         head = head.split("@", 1)[0]
         return f"{head} {rest}".strip()
     return text
+
+
+def _is_id(value: Any) -> bool:
+    """Tell whether a value is a Telegram id: an integer of at most 64 bits."""
+    return isinstance(value, int) and not isinstance(value, bool) and abs(value) < MAX_ID
+
+
+def _is_text(value: Any) -> bool:
+    return value is None or isinstance(value, str)
+
+
+def check_update(data: Any) -> int:
+    """Return the id of an update the connector can read.
+
+    python-telegram-bot reads an update without checking the types of its fields and
+    fails in many ways on a malformed one; the webhook refuses such a body (400) rather
+    than fail on it in the background. Telegram's own updates always pass.
+
+    Raises:
+        ValueError: not an update, or a field the connector reads is missing or has the
+            wrong type.
+    """
+    try:
+        update_id = int(data["update_id"])
+        update = Update.de_json(data, None)
+    except Exception as error:  # noqa: BLE001 - the library raises many kinds on bad input
+        raise ValueError(f"not a Telegram update: {error!r}") from error
+    checks = [abs(update_id) < MAX_ID]
+    message, query, member = update.message, update.callback_query, update.my_chat_member
+    if message is not None:
+        checks += [
+            _is_id(getattr(message.chat, "id", None)),
+            _is_text(message.text) and _is_text(message.caption),
+            _is_text(getattr(message.from_user, "language_code", None)),
+        ]
+    if query is not None:
+        checks += [
+            isinstance(query.id, str) and _is_text(query.data),
+            _is_id(getattr(query.from_user, "id", None)),
+            _is_text(getattr(query.from_user, "language_code", None)),
+            query.message is None or _is_id(getattr(query.message.chat, "id", None)),
+        ]
+    if member is not None:
+        checks += [
+            _is_id(getattr(member.chat, "id", None)),
+            isinstance(getattr(member.new_chat_member, "status", None), str),
+        ]
+    if not all(checks):
+        raise ValueError("a field of the update is missing or has the wrong type")
+    return update_id
 
 
 def _chat_of(data: Mapping[str, Any]) -> Any:
@@ -485,11 +538,16 @@ class TelegramInput(InputChannel):
                 return response.text("Forbidden", status=403)
             try:
                 data = json.loads(request.body or b"{}")
-                update_id = int(data["update_id"])
-            except (ValueError, KeyError, TypeError):
+                update_id = check_update(data)
+            except (ValueError, RecursionError):  # RecursionError: JSON nested too deeply
                 return response.text("Not a Telegram update", status=400)
             key = f"{self.config.bot_id}:{update_id}"
-            if not await run_sync(self.store.claim_message, TELEGRAM, key):
+            try:
+                claimed = await run_sync(self.store.claim_message, TELEGRAM, key)
+            except storage_errors() as error:
+                logger.error("Telegram webhook: cannot record update %s: %s", update_id, error)
+                return response.text(UNAVAILABLE_TEXT, status=503)  # Telegram sends it again
+            if not claimed:
                 logger.info("Telegram webhook: update %s already handled", update_id)
             else:
                 agent = getattr(request.app.ctx, "agent", None)
@@ -556,19 +614,16 @@ class TelegramInput(InputChannel):
             "language_code": language_code,
         }
         await context.apply_language_hint(conversation_id, language_code, metadata, output)
-        try:
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    conversation_id,
-                    input_channel=TELEGRAM,
-                    message_id=str(update.update_id),
-                    metadata=metadata,
-                )
-            )
-        except Exception:  # noqa: BLE001 - one bad turn must not stop the channel
-            logger.exception("Telegram: handling update %s failed", update.update_id)
+        message = UserMessage(
+            text,
+            output,
+            conversation_id,
+            input_channel=TELEGRAM,
+            message_id=str(update.update_id),
+            metadata=metadata,
+        )
+        if await run_turn(on_new_message, message, context) is TurnOutcome.UNAVAILABLE:
+            await apologize(output, conversation_id, context)
 
     async def _reply_media(
         self, conversation_id: str, response_name: str, agent: Any | None, user: Any

@@ -48,6 +48,7 @@ from bot.channels.delivery import (
 )
 from bot.channels.keywords import OPT_IN, OPT_OUT, keyword_action
 from bot.channels.text import choose_button, split_text
+from bot.channels.turns import UNAVAILABLE_TEXT, TurnOutcome, apologize, run_turn, storage_errors
 from bot.i18n import format_number, get_language
 from bot.store.channels import ChannelStore
 
@@ -59,6 +60,7 @@ SMS_PREFIX = "sms:"
 SIGNATURE_HEADER = "X-Twilio-Signature"
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response></Response>'
 REQUEST_TIMEOUT_SECONDS = 15.0
+MAX_KEY_CHARS = 120  # message ids and addresses are keys of 128 characters ("sms:" added)
 
 REPLY_WITH_NUMBER = "utter_channel_reply_with_number"
 OPTED_OUT = "utter_channel_opted_out"
@@ -68,6 +70,14 @@ MEDIA_NOT_SUPPORTED = "utter_channel_media_not_supported"
 LOCATION_NOT_SUPPORTED = "utter_channel_location_not_supported"
 
 OnNewMessage = Callable[[UserMessage], Awaitable[Any]]
+
+
+def is_storable(value: str | None) -> bool:
+    """Tell whether a message id or address can be a key: Twilio's are short and printable.
+
+    A longer one, or one with a NUL, would make the database refuse it (PostgreSQL).
+    """
+    return bool(value) and len(value) <= MAX_KEY_CHARS and value.isprintable()
 
 
 def conversation_id_for(address: str) -> str:
@@ -578,12 +588,18 @@ class WhatsAppInput(InputChannel):
                 return response.text("Forbidden", status=403)
             params = form.first_values()
             message_id = params.get("MessageSid") or params.get("SmsSid")
-            if not message_id or not params.get("From"):
-                return response.text("Missing MessageSid or From", status=400)
+            if not is_storable(message_id) or not is_storable(params.get("From")):
+                return response.text("Missing or malformed MessageSid or From", status=400)
             if params.get("MessageStatus") and "Body" not in params and "NumMedia" not in params:
                 # a delivery status callback sent to this URL: nothing for Rasa
                 return response.text(EMPTY_TWIML, content_type="text/xml")
-            if not await run_sync(self.store.claim_message, WHATSAPP, message_id):
+            try:
+                claimed = await run_sync(self.store.claim_message, WHATSAPP, message_id)
+            except storage_errors() as error:
+                logger.error("WhatsApp webhook: cannot record %s: %s", message_id, error)
+                # Twilio then calls the number's fallback URL, if one is set
+                return response.text(UNAVAILABLE_TEXT, status=503)
+            if not claimed:
                 logger.info("WhatsApp webhook: %s already handled (Twilio retry)", message_id)
             else:
                 agent = getattr(request.app.ctx, "agent", None)
@@ -638,19 +654,17 @@ class WhatsAppInput(InputChannel):
             "transport": "whatsapp" if is_whatsapp(conversation_id) else "sms",
             "message_id": params.get("MessageSid"),
         }
+        message = UserMessage(
+            text,
+            output,
+            conversation_id,
+            input_channel=WHATSAPP,
+            message_id=params.get("MessageSid"),
+            metadata=metadata,
+        )
         try:
-            await on_new_message(
-                UserMessage(
-                    text,
-                    output,
-                    conversation_id,
-                    input_channel=WHATSAPP,
-                    message_id=params.get("MessageSid"),
-                    metadata=metadata,
-                )
-            )
-        except Exception:  # noqa: BLE001 - still send what the turn produced
-            logger.exception("WhatsApp: handling a message from %s failed", conversation_id)
+            if await run_turn(on_new_message, message, context) is TurnOutcome.UNAVAILABLE:
+                await apologize(output, conversation_id, context)
         finally:
             await output.flush(conversation_id)
 

@@ -2,10 +2,11 @@
 
 Areas are modules under ``bot/console/routers`` that expose ``AREA``; ``AREAS`` are always
 mounted, ``OPTIONAL_AREAS`` when their module exists (features added later: analytics,
-training feedback). Middleware, outermost first: security headers, the logged-in user
-(``auth``), CSRF checks on every POST (``csrf``). Creating the app does no I/O: the
-database is touched on the first request, and by the background task (indexing new
-events, carrying out pending deletions) that runs while the server runs.
+training feedback). Middleware, outermost first: security headers, a 400 for a query
+string with a NUL character, the logged-in user (``auth``), CSRF checks on every POST
+(``csrf``). Creating the app does no I/O: the database is touched on the first request,
+and by the background task (indexing new events, carrying out pending deletions) that
+runs while the server runs.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ from bot.console.indexer import Indexer
 from bot.console.rasa_client import RasaClient
 from bot.console.routers.analytics import activity_indexer
 from bot.console.web import (
+    NUL_REFUSED,
     STATIC_DIR,
     Area,
     Console,
@@ -63,6 +65,7 @@ SECURITY_HEADERS = (
     (b"referrer-policy", b"same-origin"),
 )
 NO_STORE = (b"cache-control", b"no-store")
+NUL_QUERY = b"%00"
 
 
 class SecurityHeadersMiddleware:
@@ -88,6 +91,24 @@ class SecurityHeadersMiddleware:
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
+
+
+class NulQueryMiddleware:
+    """Answers 400 to a query string with a NUL character (``%00``).
+
+    No one types one, and PostgreSQL cannot compare a text holding one (a 500). Forms
+    are checked where they are read (``bot.console.web.form_data``).
+    """
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Calls the app, unless the query string holds a NUL."""
+        if scope["type"] == "http" and NUL_QUERY in scope.get("query_string", b""):
+            await PlainTextResponse(NUL_REFUSED, status_code=400)(scope, receive, send)
+            return
+        await self.app(scope, receive, send)
 
 
 def load_areas(
@@ -201,6 +222,7 @@ def create_app(
         routes=routes,
         middleware=[
             Middleware(SecurityHeadersMiddleware),
+            Middleware(NulQueryMiddleware),
             Middleware(AuthMiddleware, engine=engine, settings=settings),
             Middleware(CSRFMiddleware, secure=secure),
         ],

@@ -15,7 +15,7 @@ import threading
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Set, Tuple
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, select, text, update
 from sqlalchemy.engine import Connection, Engine, Row
 
 from bot.console.events import (
@@ -153,8 +153,26 @@ def summarise(conversation_id: str, events: Iterable[StoredEvent]) -> Summary:
     return summary
 
 
+# PostgreSQL advisory lock keys: one indexing run at a time per index, across processes
+ADVISORY_LOCK_KEYS = {"events": 7_314_001, "analytics": 7_314_002}
+
+
+def hold_index(connection: Connection, name: str) -> None:
+    """Waits for other processes updating index ``name``, then holds it until commit.
+
+    In production mode both the console and the event consumer (``bot.production``)
+    index; on PostgreSQL a transaction-scoped advisory lock makes their runs take turns,
+    so they never insert the same rows. SQLite runs in one process (``make run``), where
+    the indexers' thread locks suffice.
+    """
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEYS[name]}
+        )
+
+
 class Indexer:
-    """Reads new events in bounded batches; safe to call from several threads."""
+    """Reads new events in bounded batches; safe to call from several threads and processes."""
 
     def __init__(self, engine: Engine, batch_size: int = 5000) -> None:
         self.engine = engine
@@ -169,6 +187,7 @@ class Indexer:
                 self._events_exist = events_table_exists(connection)
                 if not self._events_exist:
                     return 0
+            hold_index(connection, INDEX_NAME)
             return self._run(connection, batch_size or self.batch_size)
 
     def catch_up(self, batch_size: int | None = None) -> int:

@@ -40,8 +40,9 @@ MAX_SEARCH_WORDS = 8
 MAX_SEARCH_CHARS = 200
 MAX_EXPORT_ROWS = 100_000
 EXPORT_CHUNK = 500
-# what can be in a searched word: not space, quotes, backslash or query operators
-WORD = re.compile(r"[^\s\"'\\:&|!()<>*^{}\[\]+~@,;]+")
+# what can be in a searched word: not space, control characters (NUL ends an SQL string),
+# quotes, backslash or query operators
+WORD = re.compile(r"[^\s\x00-\x1f\x7f\"'\\:&|!()<>*^{}\[\]+~@,;]+")
 YES, NO = "yes", "no"
 
 
@@ -63,9 +64,12 @@ def _date(value: str | None, name: str) -> dt.date | None:
     if not value:
         return None
     try:
-        return dt.date.fromisoformat(value)
+        day = dt.date.fromisoformat(value)
     except ValueError:
         raise FilterError(f"{name}: use the form YYYY-MM-DD") from None
+    if day == dt.date.max:  # its next day, the end of the range, cannot be written
+        raise FilterError(f"{name}: choose a date before {dt.date.max.isoformat()}")
+    return day
 
 
 def _confidence(value: str | None) -> float | None:

@@ -2,7 +2,8 @@
 
 An area (``bot/console/routers/<area>.py``) exposes ``AREA = Area(...)``: its routes and
 its navigation links, each with the lowest role that sees it. ``bot.console.app`` mounts
-the areas it lists; ``base.html`` shows the links the logged-in role may use.
+the areas it lists; ``base.html`` shows the links the logged-in role may use. Row ids in
+paths use the ``id`` convertor (``/users/{user_id:id}``), registered here.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ from typing import Any, Awaitable, Callable, Dict, List, Mapping, Sequence, Tupl
 import jinja2
 from sqlalchemy.engine import Engine
 from starlette.concurrency import run_in_threadpool
+from starlette.convertors import Convertor, register_url_convertor
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import BaseRoute
@@ -32,10 +35,36 @@ from bot.store.db import session_scope
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 HTMX_REQUEST_HEADER = "hx-request"
+NUL_REFUSED = "The request holds a NUL character."
+MAX_ID_DIGITS = 18  # below 2**63: fits every database's integer keys
+MAX_ID = 10**MAX_ID_DIGITS - 1
 T = TypeVar("T")
 
 # ``deliver(channel, recipient_id, text)``: sends a staff reply through a client's channel
 Deliver = Callable[[str, str, str], Awaitable[Any]]
+
+
+class IdConvertor(Convertor[int]):
+    """A row id in a path: 1 to 18 digits, so a longer number is no route (404).
+
+    Starlette's ``int`` takes any number of digits, and a number too big for the
+    database's integers fails the lookup (SQLite raises OverflowError: a 500).
+    """
+
+    regex = f"[0-9]{{1,{MAX_ID_DIGITS}}}"
+
+    def convert(self, value: str) -> int:
+        """The id in a matched path."""
+        return int(value)
+
+    def to_string(self, value: int) -> str:
+        """The path text of an id."""
+        if not 0 <= int(value) <= MAX_ID:
+            raise ValueError(f"not a row id: {value}")
+        return str(int(value))
+
+
+register_url_convertor("id", IdConvertor())
 
 
 @dataclass(frozen=True)
@@ -186,6 +215,14 @@ def redirect(path: str) -> Response:
 
 
 async def form_data(request: Request) -> Dict[str, str]:
-    """The posted form as a dict of single strings (the last value of repeated fields)."""
+    """The posted form as a dict of single strings (the last value of repeated fields).
+
+    Raises:
+        HTTPException: 400 when a field holds a NUL character, which no one types and
+            PostgreSQL cannot store or compare.
+    """
     form = await request.form()
-    return {key: value for key, value in form.items() if isinstance(value, str)}
+    fields = {key: value for key, value in form.items() if isinstance(value, str)}
+    if any("\x00" in key or "\x00" in value for key, value in fields.items()):
+        raise HTTPException(status_code=400, detail=NUL_REFUSED)
+    return fields

@@ -49,8 +49,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console.auth import Role, requires
-from bot.console.events import EVENTS
-from bot.console.indexer import FALLBACK_INTENT, POSTGRESQL_OVERLAP
+from bot.console.events import EVENTS, events_table_exists
+from bot.console.indexer import FALLBACK_INTENT, POSTGRESQL_OVERLAP, hold_index
 from bot.console.web import Area, Console, NavItem, console_of, render, user_of
 from bot.store import audit
 from bot.store.console import (
@@ -119,9 +119,10 @@ class DateRange:
         """
         days = params.get("days", "").strip()
         if days:
-            if not days.isdigit() or not 1 <= int(days) <= MAX_DAYS:
+            count = int(days) if days.isdecimal() and len(days) < 10 else 0  # "²" is a digit
+            if not 1 <= count <= MAX_DAYS:
                 raise RangeError(f"Days: a number from 1 to {MAX_DAYS}.")
-            return cls.last(int(days), today)
+            return cls.last(count, today)
         start_text = params.get("date_from", "").strip()
         end_text = params.get("date_to", "").strip()
         try:
@@ -135,6 +136,8 @@ class DateRange:
             raise RangeError("Dates are written YYYY-MM-DD.") from None
         if start > end:
             raise RangeError("The start date is after the end date.")
+        if end == dt.date.max:  # the range ends the next day, which cannot be written
+            raise RangeError(f"Choose dates before {dt.date.max.isoformat()}.")
         if (end - start).days + 1 > MAX_DAYS:
             raise RangeError(f"Choose at most {MAX_DAYS} days.")
         return cls(start, end)
@@ -368,10 +371,17 @@ class ActivityIndexer:
         self.engine = engine
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._events_exist = False
 
     def run(self, batch_size: int | None = None) -> int:
         """Adds the facts of up to ``batch_size`` new messages; returns how many were new."""
         with self._lock, self.engine.begin() as connection:
+            if not self._events_exist:
+                # Rasa makes ``events`` when its first server starts
+                self._events_exist = events_table_exists(connection)
+                if not self._events_exist:
+                    return 0
+            hold_index(connection, ACTIVITY_CURSOR)
             return self._run(connection, batch_size or self.batch_size)
 
     def catch_up(self, seconds: float | None = None) -> bool:

@@ -16,6 +16,7 @@ from bot.store import audit
 
 AUDIT_PATH = "/audit"
 PAGE_SIZE = 100
+MAX_PAGE = 100_000
 
 
 @requires(Role.ADMIN)
@@ -29,7 +30,7 @@ async def audit_log(request: Request) -> Response:
         target=(params.get("target") or "").strip()[:255] or None,
     )
     try:
-        page = max(1, int(params.get("page", "1")))
+        page = max(1, min(int(params.get("page", "1")), MAX_PAGE))  # offset fits the database
     except ValueError:
         page = 1
 

@@ -84,7 +84,7 @@ AREA = Area(
     name="complaints",
     routes=[
         Route(COMPLAINTS_PATH, complaint_list, methods=["GET"]),
-        Route(COMPLAINTS_PATH + "/{complaint_id:int}/close", complaint_close, methods=["POST"]),
+        Route(COMPLAINTS_PATH + "/{complaint_id:id}/close", complaint_close, methods=["POST"]),
     ],
     nav=[NavItem("Complaints", COMPLAINTS_PATH, Role.VIEWER, order=30)],
 )

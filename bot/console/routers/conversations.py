@@ -37,6 +37,7 @@ from bot.console.listing import (
 from bot.console.masking import Masker
 from bot.console.transcript import transcript
 from bot.console.web import (
+    MAX_ID,
     Area,
     Console,
     NavItem,
@@ -268,8 +269,8 @@ async def conversation_events(request: Request) -> Response:
     console = console_of(request)
     await console.refresh_index()
     summary_id = request.path_params["summary_id"]
-    try:
-        after = int(request.query_params.get("after", "0"))
+    try:  # clamped: a number too big for the database's integers fails the query
+        after = max(0, min(int(request.query_params.get("after", "0")), MAX_ID))
     except ValueError:
         after = 0
 
@@ -449,13 +450,13 @@ async def conversation_delete(request: Request) -> Response:
 ROUTES: List[Route] = [
     Route(LIST_PATH, conversation_list, methods=["GET"]),
     Route(f"{LIST_PATH}.csv", conversation_export, methods=["GET"]),
-    Route(LIST_PATH + "/{summary_id:int}", conversation_view, methods=["GET"]),
-    Route(LIST_PATH + "/{summary_id:int}/events", conversation_events, methods=["GET"]),
-    Route(LIST_PATH + "/{summary_id:int}/review", conversation_review, methods=["POST"]),
-    Route(LIST_PATH + "/{summary_id:int}/tags", tag_add, methods=["POST"]),
-    Route(LIST_PATH + "/{summary_id:int}/tags/remove", tag_remove, methods=["POST"]),
-    Route(LIST_PATH + "/{summary_id:int}/notes", note_add, methods=["POST"]),
-    Route(LIST_PATH + "/{summary_id:int}/delete", conversation_delete, methods=["POST"]),
+    Route(LIST_PATH + "/{summary_id:id}", conversation_view, methods=["GET"]),
+    Route(LIST_PATH + "/{summary_id:id}/events", conversation_events, methods=["GET"]),
+    Route(LIST_PATH + "/{summary_id:id}/review", conversation_review, methods=["POST"]),
+    Route(LIST_PATH + "/{summary_id:id}/tags", tag_add, methods=["POST"]),
+    Route(LIST_PATH + "/{summary_id:id}/tags/remove", tag_remove, methods=["POST"]),
+    Route(LIST_PATH + "/{summary_id:id}/notes", note_add, methods=["POST"]),
+    Route(LIST_PATH + "/{summary_id:id}/delete", conversation_delete, methods=["POST"]),
 ]
 
 AREA = Area(

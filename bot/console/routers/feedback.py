@@ -677,9 +677,9 @@ AREA = Area(
     routes=[
         Route(FEEDBACK_PATH, inbox_page, methods=["GET"]),
         Route(EXPORT_PATH, export, methods=["POST"]),
-        Route(CORRECT_PATH + "/{event_id:int}", correction_form, methods=["GET"]),
-        Route(CORRECT_PATH + "/{event_id:int}", correction_save, methods=["POST"]),
-        Route(FEEDBACK_PATH + "/{correction_id:int}/delete", correction_delete, methods=["POST"]),
+        Route(CORRECT_PATH + "/{event_id:id}", correction_form, methods=["GET"]),
+        Route(CORRECT_PATH + "/{event_id:id}", correction_save, methods=["POST"]),
+        Route(FEEDBACK_PATH + "/{correction_id:id}/delete", correction_delete, methods=["POST"]),
     ],
     nav=[NavItem("NLU inbox", FEEDBACK_PATH, Role.SUPERVISOR, order=50)],
 )

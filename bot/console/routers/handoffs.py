@@ -124,9 +124,9 @@ AREA = Area(
     name="handoffs",
     routes=[
         Route(INBOX_PATH, handoff_inbox, methods=["GET"]),
-        Route(INBOX_PATH + "/{handoff_id:int}/take", handoff_take, methods=["POST"]),
-        Route(INBOX_PATH + "/{handoff_id:int}/reply", handoff_reply, methods=["POST"]),
-        Route(INBOX_PATH + "/{handoff_id:int}/close", handoff_close, methods=["POST"]),
+        Route(INBOX_PATH + "/{handoff_id:id}/take", handoff_take, methods=["POST"]),
+        Route(INBOX_PATH + "/{handoff_id:id}/reply", handoff_reply, methods=["POST"]),
+        Route(INBOX_PATH + "/{handoff_id:id}/close", handoff_close, methods=["POST"]),
     ],
     nav=[NavItem("Handoffs", INBOX_PATH, Role.VIEWER, order=20)],
 )

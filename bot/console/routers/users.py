@@ -116,7 +116,7 @@ AREA = Area(
     routes=[
         Route(USERS_PATH, user_list, methods=["GET"]),
         Route(USERS_PATH, user_create, methods=["POST"]),
-        Route(USERS_PATH + "/{user_id:int}", user_update, methods=["POST"]),
+        Route(USERS_PATH + "/{user_id:id}", user_update, methods=["POST"]),
     ],
     nav=[NavItem("Users", USERS_PATH, Role.ADMIN, order=90)],
 )

@@ -1,6 +1,6 @@
 """Alembic environment: migrates the project's own tables in the deployment's database.
 
-The URL is, in order: a connection passed by ``bot.console.migrate`` in
+The URL is, in order: a connection passed by ``bot.store.migrate`` in
 ``config.attributes["connection"]``, ``sqlalchemy.url`` if set, else ``MFI_DB_URL`` (via
 ``bot.settings``). The version table is ``mfi_alembic_version``, so that it cannot clash
 with any other tool's in a shared database.
@@ -14,8 +14,7 @@ from sqlalchemy import create_engine
 import bot.store.models  # noqa: F401 - registers every table on Base.metadata
 from bot.settings import get_settings
 from bot.store.db import Base
-
-VERSION_TABLE = "mfi_alembic_version"
+from bot.store.migrate import VERSION_TABLE
 
 config = context.config
 

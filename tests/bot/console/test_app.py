@@ -65,16 +65,16 @@ def test_the_table_above_covers_every_guarded_route(app: Starlette) -> None:
         for method in route.methods - {"HEAD"}
     }
     listed = {
-        (method, path.replace("/1", "/{summary_id:int}", 1), role) for method, path, role in GUARDED
+        (method, path.replace("/1", "/{summary_id:id}", 1), role) for method, path, role in GUARDED
     }
     normalised = {
         (
             method,
-            path.replace("{handoff_id:int}", "{summary_id:int}")
-            .replace("{complaint_id:int}", "{summary_id:int}")
-            .replace("{user_id:int}", "{summary_id:int}")
-            .replace("{event_id:int}", "{summary_id:int}")
-            .replace("{correction_id:int}", "{summary_id:int}"),
+            path.replace("{handoff_id:id}", "{summary_id:id}")
+            .replace("{complaint_id:id}", "{summary_id:id}")
+            .replace("{user_id:id}", "{summary_id:id}")
+            .replace("{event_id:id}", "{summary_id:id}")
+            .replace("{correction_id:id}", "{summary_id:id}"),
             role,
         )
         for method, path, role in guarded

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Dict
 
+import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.engine import Engine
 
@@ -11,6 +12,7 @@ from bot.store.console import ConversationIntent, ConversationSummary, IndexedMe
 
 from .conftest import REST_ID, TELEGRAM_ID, WHATSAPP_ID
 from .fakes import EventWriter
+from .test_migrate import postgres  # noqa: F401 - fixture
 
 
 def summaries(engine: Engine) -> Dict[str, ConversationSummary]:
@@ -121,3 +123,32 @@ def test_summarise_uses_the_newest_language_and_keeps_the_lowest_confidence() ->
     assert summary.intents == {"greet", "affirm"}
     assert summary.messages == [(1, "hi"), (4, "ok")]
     assert (summary.first_ts, summary.last_ts, summary.last_event_id) == (10.0, 13.0, 4)
+
+
+@pytest.mark.services
+def test_two_processes_indexing_one_postgresql_take_turns(postgres: Engine) -> None:  # noqa: F811
+    """The console and the event consumer both index in production mode: no row twice."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from bot.console.migrate import upgrade
+    from bot.console.routers.analytics import ActivityIndexer
+    from bot.console.seed import seed
+
+    upgrade(postgres)
+    seed(postgres, conversations=60, average_events=12, random_seed=3)
+    # separate objects: separate thread locks, as in two processes
+    runs = [Indexer(postgres, batch_size=50) for _ in range(4)]
+    activity = [ActivityIndexer(postgres, batch_size=40) for _ in range(4)]
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        done = list(pool.map(lambda indexer: indexer.catch_up(), runs))
+        list(pool.map(lambda indexer: indexer.catch_up(), activity))
+    with postgres.connect() as connection:
+        events = connection.execute(text("SELECT count(*) FROM events")).scalar_one()
+        messages = connection.execute(select(func.count()).select_from(IndexedMessage)).scalar()
+        users = connection.execute(
+            text("SELECT count(*) FROM events WHERE type_name = 'user' AND data LIKE '%text%'")
+        ).scalar_one()
+        facts = connection.execute(text("SELECT count(*) FROM mfi_console_activity")).scalar_one()
+    assert sum(done) == events
+    assert 0 < messages <= users
+    assert facts == messages

@@ -2,21 +2,21 @@
 
 from __future__ import annotations
 
-import secrets
 from typing import Iterator
 
 import pytest
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
 
 from bot.console.indexer import Indexer
 from bot.console.listing import ConversationFilter, list_page
 from bot.console.migrate import upgrade
 from bot.console.seed import seed
-from bot.store.db import create_tables, dispose_engines, get_engine, session_scope
+from bot.store.db import create_tables, get_engine, session_scope
+from bot.store.migrate import head_revision
 from bot.store.privacy import delete_client_data
+from tests.conftest import throwaway_database
 
-POSTGRES_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/test"
 CONSOLE_TABLES = {
     "mfi_console_user",
     "mfi_console_session",
@@ -38,7 +38,7 @@ def test_upgrade_creates_tables_and_is_idempotent(db_url: str) -> None:
     with engine.connect() as connection:
         assert (
             connection.execute(text("SELECT version_num FROM mfi_alembic_version")).scalar()
-            == "0002"
+            == head_revision()
         )
 
 
@@ -66,22 +66,8 @@ def test_upgrade_after_create_tables_adds_the_search_index(db_url: str) -> None:
 @pytest.fixture
 def postgres(postgresql_running: None) -> Iterator[Engine]:
     """A fresh PostgreSQL database for one test, dropped afterwards."""
-    admin = create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT")
-    name = f"mfi_console_{secrets.token_hex(4)}"
-    try:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    except Exception as error:  # noqa: BLE001 - no server: skip
-        admin.dispose()
-        pytest.skip(f"PostgreSQL is not reachable on 127.0.0.1:5432 ({type(error).__name__})")
-    engine = get_engine(POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}")
-    try:
-        yield engine
-    finally:
-        dispose_engines()
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with throwaway_database("mfi_console") as url:
+        yield get_engine(url)
 
 
 @pytest.mark.services

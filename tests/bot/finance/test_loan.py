@@ -233,7 +233,10 @@ def test_schedule_invariants(terms: LoanTerms) -> None:
     assert len(rows) == terms.installments == result.installments
     assert sum(row.principal for row in rows) == terms.amount
     assert rows[-1].balance == 0
-    assert rows[-1].principal > 0
+    if terms.amount / terms.quantum >= terms.installments:
+        # a loan of fewer minor units than installments (21 over 22 months in a currency
+        # without cents) repays its last unit early: see test_tiny_loan_never_overdraws
+        assert rows[-1].principal > 0
     assert all(row.balance >= 0 for row in rows)
     assert all(row.principal >= 0 and row.interest >= 0 for row in rows)
     assert all(row.payment == row.principal + row.interest + row.fees + row.savings for row in rows)
