@@ -224,3 +224,12 @@ def throwaway_database(prefix: str) -> Iterator[str]:
     finally:
         dispose_engines()
         postgres_admin(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def postgres(postgresql_running: None):  # noqa: ANN201 - SQLAlchemy Engine
+    """A fresh PostgreSQL database for one test (its engine), dropped afterwards."""
+    from bot.store.db import get_engine
+
+    with throwaway_database("mfi_test") as url:
+        yield get_engine(url)

@@ -12,7 +12,6 @@ from bot.store.console import ConversationIntent, ConversationSummary, IndexedMe
 
 from .conftest import REST_ID, TELEGRAM_ID, WHATSAPP_ID
 from .fakes import EventWriter
-from .test_migrate import postgres  # noqa: F401 - fixture
 
 
 def summaries(engine: Engine) -> Dict[str, ConversationSummary]:
@@ -126,7 +125,7 @@ def test_summarise_uses_the_newest_language_and_keeps_the_lowest_confidence() ->
 
 
 @pytest.mark.services
-def test_two_processes_indexing_one_postgresql_take_turns(postgres: Engine) -> None:  # noqa: F811
+def test_two_processes_indexing_one_postgresql_take_turns(postgres: Engine) -> None:
     """The console and the event consumer both index in production mode: no row twice."""
     from concurrent.futures import ThreadPoolExecutor
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterator
-
 import pytest
 from sqlalchemy import inspect, text
 from sqlalchemy.engine import Engine
@@ -15,7 +13,6 @@ from bot.console.seed import seed
 from bot.store.db import create_tables, get_engine, session_scope
 from bot.store.migrate import head_revision
 from bot.store.privacy import delete_client_data
-from tests.conftest import throwaway_database
 
 CONSOLE_TABLES = {
     "mfi_console_user",
@@ -61,13 +58,6 @@ def test_upgrade_after_create_tables_adds_the_search_index(db_url: str) -> None:
             )
         ).all()
     assert found == [(1,)]
-
-
-@pytest.fixture
-def postgres(postgresql_running: None) -> Iterator[Engine]:
-    """A fresh PostgreSQL database for one test, dropped afterwards."""
-    with throwaway_database("mfi_console") as url:
-        yield get_engine(url)
 
 
 @pytest.mark.services

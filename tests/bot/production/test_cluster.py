@@ -66,6 +66,16 @@ def turns(events: List[Dict[str, Any]]) -> List[Tuple[str, List[str]]]:
     return found
 
 
+def query(db_url: str, statement: str, **values: Any) -> List[Any]:
+    """The rows of one query on the cluster's database."""
+    engine = sa.create_engine(db_url)
+    try:
+        with engine.connect() as connection:
+            return list(connection.execute(sa.text(statement), values).all())
+    finally:
+        engine.dispose()
+
+
 def texts(replies: Any) -> List[str]:
     return [reply.get("text") or "" for reply in replies]
 
@@ -103,18 +113,12 @@ def test_interleaved_messages_on_two_servers_are_stored_once_and_in_order(
         stamps = [event["timestamp"] for event in events]
         assert stamps == sorted(stamps)
 
-    engine = sa.create_engine(cluster.db_url)
-    try:
-        with engine.connect() as connection:
-            rows = connection.execute(
-                sa.text(
-                    "SELECT sender_id, type_name, timestamp, data FROM events "
-                    "WHERE sender_id = ANY(:senders) ORDER BY id"
-                ),
-                {"senders": senders},
-            ).all()
-    finally:
-        engine.dispose()
+    rows = query(
+        cluster.db_url,
+        "SELECT sender_id, type_name, timestamp, data FROM events "
+        "WHERE sender_id = ANY(:senders) ORDER BY id",
+        senders=senders,
+    )
     assert len(rows) == len(set(rows)), "an event was stored twice"
     for sender in senders:
         stamps = [row.timestamp for row in rows if row.sender_id == sender]
@@ -125,23 +129,16 @@ def test_the_consumer_indexes_events_from_rabbitmq(cluster: Cluster) -> None:
     sender = f"ci-{uuid.uuid4().hex[:12]}"
     status, _ = send(cluster.balancer, sender, "hello")
     assert status == 200
-    engine = sa.create_engine(cluster.db_url)
     deadline = time.monotonic() + 30
-    found = None
-    try:
-        while time.monotonic() < deadline and not found:
-            with engine.connect() as connection:
-                found = connection.execute(
-                    sa.text(
-                        "SELECT message_count FROM mfi_console_conversation "
-                        "WHERE conversation_id = :sender"
-                    ),
-                    {"sender": sender},
-                ).first()
-            time.sleep(0.5)
-    finally:
-        engine.dispose()
-    assert found is not None, cluster.processes["consumer"].text()[-2000:]
+    found: List[Any] = []
+    while time.monotonic() < deadline and not found:
+        found = query(
+            cluster.db_url,
+            "SELECT message_count FROM mfi_console_conversation WHERE conversation_id = :sender",
+            sender=sender,
+        )
+        time.sleep(0.5)
+    assert found, cluster.processes["consumer"].text()[-2000:]
     assert "Indexed" in cluster.processes["consumer"].text()
 
 

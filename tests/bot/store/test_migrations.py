@@ -24,7 +24,6 @@ from bot.store import migrate
 from bot.store.__main__ import main
 from bot.store.db import Base, create_tables, get_engine, session_scope
 from bot.store.support import Handoff
-from tests.conftest import throwaway_database
 
 # SQLite: the FTS5 table over mfi_console_message (0001) and the shadow tables SQLite
 # keeps for it. The search queries it with raw SQL, so it is not a model; the triggers
@@ -166,13 +165,6 @@ def test_the_models_do_not_import_the_command_line() -> None:
     sys.modules.pop("bot.store.__main__", None)
     importlib.reload(bot.store.models)
     assert "bot.store.__main__" not in sys.modules
-
-
-@pytest.fixture
-def postgres(postgresql_running: None) -> Iterator[Engine]:
-    """A throwaway PostgreSQL database (``mfi_mig_<hex>``), dropped afterwards."""
-    with throwaway_database("mfi_mig") as url:
-        yield get_engine(url)
 
 
 @pytest.mark.services

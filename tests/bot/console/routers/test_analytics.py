@@ -28,7 +28,6 @@ from bot.store.support import COMPLAINT_CLOSED, COMPLAINT_OPEN, Complaint, Hando
 
 from ..conftest import post
 from ..fakes import EventWriter
-from ..test_migrate import postgres  # noqa: F401 - fixture
 
 Client = Callable[[Role], TestClient]
 DATA = re.compile(r'<script type="application/json" id="analytics-data">(.*?)</script>', re.S)
@@ -341,7 +340,7 @@ def test_compute_counts_match_the_events(seeded_sqlite: Engine) -> None:
 
 
 @pytest.mark.services
-def test_postgresql_gives_the_same_figures(seeded_sqlite: Engine, postgres: Engine) -> None:  # noqa: F811
+def test_postgresql_gives_the_same_figures(seeded_sqlite: Engine, postgres: Engine) -> None:
     upgrade(postgres)
     seed(postgres, conversations=80, average_events=14, random_seed=5, now=at(DAY_A, 0))
     Indexer(postgres).catch_up()
