@@ -106,7 +106,7 @@ def main(argv: List[str] | None = None) -> int:
 
     signal.signal(signal.SIGINT, stop)
     signal.signal(signal.SIGTERM, stop)
-    for name, command in (commands(production) if production else commands()).items():
+    for name, command in commands(production).items():
         print(f"[run] starting {name}: {' '.join(command)}", flush=True)
         children[name] = subprocess.Popen(command, cwd=PROJECT_ROOT, start_new_session=True)
     exit_code = 0

@@ -16,7 +16,6 @@ server's dependencies (``bot.production.health``).
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any, Awaitable, Callable, Dict, Optional, Text
 
 from rasa.core.channels.channel import CollectingOutputChannel, UserMessage
@@ -29,8 +28,6 @@ from bot.channels.conversation import ConversationContext
 from bot.channels.turns import TurnOutcome, run_turn
 from bot.production.health import UNAVAILABLE
 from bot.production.health import report as health_report
-
-logger = logging.getLogger(__name__)
 
 MAX_SENDER_CHARS = 255
 MAX_MESSAGE_CHARS = 20_000

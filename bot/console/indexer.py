@@ -171,24 +171,44 @@ def hold_index(connection: Connection, name: str) -> None:
         )
 
 
-class Indexer:
-    """Reads new events in bounded batches; safe to call from several threads and processes."""
+class BatchIndexer:
+    """One index over Rasa's ``events``, updated in bounded batches.
 
-    def __init__(self, engine: Engine, batch_size: int = 5000) -> None:
+    A run holds the index (a thread lock, and on PostgreSQL ``hold_index``) and does
+    nothing until Rasa has made ``events`` (when its first server starts). Subclasses
+    name their index and fold one batch in ``_run``. Safe to call from several threads
+    and processes.
+    """
+
+    index_name: str
+
+    def __init__(self, engine: Engine, batch_size: int) -> None:
         self.engine = engine
         self.batch_size = batch_size
         self._lock = threading.Lock()
         self._events_exist = False
 
     def run(self, batch_size: int | None = None) -> int:
-        """Indexes up to ``batch_size`` new events; returns how many were new."""
+        """Folds up to ``batch_size`` new rows into the index; returns how many were new."""
         with self._lock, self.engine.begin() as connection:
             if not self._events_exist:
                 self._events_exist = events_table_exists(connection)
                 if not self._events_exist:
                     return 0
-            hold_index(connection, INDEX_NAME)
+            hold_index(connection, self.index_name)
             return self._run(connection, batch_size or self.batch_size)
+
+    def _run(self, connection: Connection, batch_size: int) -> int:
+        raise NotImplementedError
+
+
+class Indexer(BatchIndexer):
+    """Reads new events in bounded batches into the conversation summaries and messages."""
+
+    index_name = INDEX_NAME
+
+    def __init__(self, engine: Engine, batch_size: int = 5000) -> None:
+        super().__init__(engine, batch_size)
 
     def catch_up(self, batch_size: int | None = None) -> int:
         """Indexes every new event, batch after batch; returns how many."""

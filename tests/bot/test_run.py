@@ -10,7 +10,11 @@ from bot.settings import PROJECT_ROOT
 
 
 def start(children: str) -> subprocess.Popen:
-    code = f"import sys, bot.run as run\nrun.commands = lambda: {children}\nsys.exit(run.main())\n"
+    code = (
+        "import sys, bot.run as run\n"
+        f"run.commands = lambda production=False: {children}\n"
+        "sys.exit(run.main())\n"
+    )
     return subprocess.Popen([sys.executable, "-c", code], cwd=PROJECT_ROOT)
 
 

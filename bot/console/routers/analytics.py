@@ -49,8 +49,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.console.auth import Role, requires
-from bot.console.events import EVENTS, events_table_exists
-from bot.console.indexer import FALLBACK_INTENT, POSTGRESQL_OVERLAP, hold_index
+from bot.console.events import EVENTS
+from bot.console.indexer import FALLBACK_INTENT, POSTGRESQL_OVERLAP, BatchIndexer
 from bot.console.web import Area, Console, NavItem, console_of, render, user_of
 from bot.store import audit
 from bot.store.console import (
@@ -356,7 +356,7 @@ def _ranked(totals: Mapping[str, int]) -> Dict[str, int]:
     return dict(sorted(totals.items(), key=lambda item: (-item[1], item[0])))
 
 
-class ActivityIndexer:
+class ActivityIndexer(BatchIndexer):
     """Keeps ``mfi_console_activity`` in step with the console's message index.
 
     Reads the indexed client messages with an event id above its cursor (the
@@ -364,25 +364,13 @@ class ActivityIndexer:
     time and intent in ``events`` (by primary key) and their conversation's channel and
     language, and stores one row per message. On PostgreSQL, where the message index can
     receive ids out of order, every run looks again at the last ``POSTGRESQL_OVERLAP`` ids
-    and adds only the missing rows. Safe to call from several threads.
+    and adds only the missing rows. Safe to call from several threads and processes.
     """
 
-    def __init__(self, engine: Engine, batch_size: int = ACTIVITY_BATCH) -> None:
-        self.engine = engine
-        self.batch_size = batch_size
-        self._lock = threading.Lock()
-        self._events_exist = False
+    index_name = ACTIVITY_CURSOR
 
-    def run(self, batch_size: int | None = None) -> int:
-        """Adds the facts of up to ``batch_size`` new messages; returns how many were new."""
-        with self._lock, self.engine.begin() as connection:
-            if not self._events_exist:
-                # Rasa makes ``events`` when its first server starts
-                self._events_exist = events_table_exists(connection)
-                if not self._events_exist:
-                    return 0
-            hold_index(connection, ACTIVITY_CURSOR)
-            return self._run(connection, batch_size or self.batch_size)
+    def __init__(self, engine: Engine, batch_size: int = ACTIVITY_BATCH) -> None:
+        super().__init__(engine, batch_size)
 
     def catch_up(self, seconds: float | None = None) -> bool:
         """Runs batches until nothing is new (True) or ``seconds`` have passed (False)."""

@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
+import urllib.request
 import uuid
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -49,8 +50,6 @@ def send(base: str, sender: str, text: str) -> Tuple[int, Any]:
 
 def tracker_events(base: str, sender: str) -> List[Dict[str, Any]]:
     with_events = f"{base}/conversations/{sender}/tracker?include_events=ALL"
-    import urllib.request
-
     with urllib.request.urlopen(with_events, timeout=30) as response:
         return json.loads(response.read())["events"]
 
